@@ -1,0 +1,358 @@
+"""The optimization engine (Gatys et al.): an iterator of progress frames.
+
+``stylize`` optimizes the pixels of an image so that its VGG activations
+match the content photo's and its Gram matrices match the style images'.
+It runs coarse to fine when ``config.multiscale`` is on: each scale starts
+from the upsampled result of the previous one, and targets are computed once
+per scale. Every step yields a :class:`Frame`; the last one carries the
+full-size result.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from . import color
+from .config import StyleConfig
+from .devices import check_size, resolve_device
+from .lbfgs import LBFGS
+from .images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from .losses import blend_grams, content_loss, gram_matrix, normalized, style_loss, tv_loss
+from .vgg import load_backbone
+
+SGD_DECAY = 0.96  # SGD learning rate multiplier every SGD_DECAY_EVERY steps (Keras example)
+SGD_DECAY_EVERY = 100
+
+
+@dataclass
+class Controls:
+    """Knobs read at every step of a running optimization.
+
+    Another thread (a UI slider) may change them at any time; a change takes
+    effect at the next step. When a loss weight changes, L-BFGS drops its
+    curvature history (it described the old objective) and rebuilds it over
+    the next steps; Adam keeps its moment estimates.
+    """
+
+    content_weight: float
+    style_weight: float
+    tv_weight: float
+    learning_rate: float
+    preview_every: int = 1
+    stop: bool = False
+
+    @classmethod
+    def from_config(cls, config: StyleConfig) -> "Controls":
+        return cls(config.content_weight, config.style_weight, config.tv_weight, config.lr)
+
+    def request_stop(self) -> None:
+        """Ask the run to end after the current step; the latest image is kept."""
+        self.stop = True
+
+    def loss_weights(self) -> tuple[float, float, float]:
+        return (self.content_weight, self.style_weight, self.tv_weight)
+
+
+@dataclass
+class Losses:
+    """Loss breakdown of one step: relative content and style errors, TV, weighted total."""
+
+    content: float = math.nan
+    style: float = math.nan
+    tv: float = math.nan
+    total: float = math.nan
+
+
+@dataclass
+class Frame:
+    """Progress of a run after one step."""
+
+    step: int
+    total_steps: int
+    scale_index: int
+    num_scales: int
+    size: tuple[int, int]  # (width, height) of the image being optimized
+    losses: Losses
+    elapsed: float
+    steps_per_second: float
+    eta_seconds: float
+    preview: np.ndarray | None = None  # uint8 RGB, at the current scale's size
+    result: np.ndarray | None = None  # uint8 RGB at full size, on the last frame only
+    done: bool = False
+    message: str | None = None
+    settings: dict = field(default_factory=dict)  # on the last frame: settings with live values
+
+
+def scale_sizes(size: int, min_size: int, multiscale: bool) -> list[int]:
+    """Longest-side sizes coarse to fine, a factor sqrt(2) apart, ending at ``size``."""
+    sizes = [size]
+    while multiscale and sizes[0] / math.sqrt(2) >= min_size:
+        sizes.insert(0, round(sizes[0] / math.sqrt(2)))
+    return sizes
+
+
+def allocate_steps(total: int, num_scales: int) -> list[int]:
+    """Split a step budget over scales, in equal shares (the finest takes the remainder)."""
+    num_scales = min(num_scales, total)
+    share = total // num_scales
+    return [share] * (num_scales - 1) + [total - share * (num_scales - 1)]
+
+
+@dataclass
+class _Scale:
+    """Images and targets for one scale of the run."""
+
+    size: tuple[int, int]  # (width, height)
+    content: Tensor  # what the optimization sees (grey under luminance mode)
+    content_colour: Tensor  # the real content photo at this scale
+    content_targets: dict[str, Tensor]
+    style_grams: dict[str, Tensor]
+    styles: list[Tensor]
+
+    def output(self, image: Tensor, keep_colors: str) -> Tensor:
+        """The optimized tensor as the user sees it."""
+        if keep_colors == "luminance":
+            return color.with_chroma_of(image, self.content_colour)
+        return image.clamp(0, 1)
+
+
+class _Run:
+    """State of one stylization; ``frames()`` drives it."""
+
+    def __init__(self, config, content, styles, controls, init_image):
+        if not styles:
+            raise ValueError("at least one style image is needed")
+        config.validate(len(styles))
+        self.config = config
+        self.controls = controls or Controls.from_config(config)
+        self.device = resolve_device(config.device)
+        self.content = load_image(content)
+        self.styles = [load_image(s) for s in styles]
+        self.init_image = load_image(init_image) if init_image is not None else None
+        if config.init == "image" and self.init_image is None:
+            raise ValueError("init 'image' needs an init image")
+        final = resize_to_longest(self.content, config.size)
+        check_size(final.width, final.height, self.device)
+        sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
+        self.steps = allocate_steps(config.steps, len(sizes))
+        self.sizes = sizes[len(sizes) - len(self.steps):]
+        self.backbone = load_backbone(config.backbone, config.pooling, str(self.device))
+        self.content_layers = normalized(config.content_layers)
+        self.style_layers = normalized(config.style_layers)
+        self.layers = {n for n, w in {**self.content_layers, **self.style_layers}.items() if w > 0} or set(
+            config.content_layers
+        )
+        self.scale_pixels = [self._dims(s)[0] * self._dims(s)[1] for s in self.sizes]
+        self.start = time.perf_counter()
+        self.cost_done = 0.0
+        self.step = 0
+        self.last_losses = Losses()
+
+    # ----- set-up per scale -------------------------------------------------
+    def _dims(self, size: int) -> tuple[int, int]:
+        scaled = resize_to_longest(self.content, size) if max(self.content.size) != size else self.content
+        return scaled.size
+
+    def _tensor(self, image) -> Tensor:
+        return image_to_tensor(image, self.device).contiguous()
+
+    def _features(self, image: Tensor, layers) -> dict[str, Tensor]:
+        """Backbone activations; on CUDA in channels_last and bf16 autocast."""
+        if self.device.type != "cuda":
+            return self.backbone(image, layers)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            return self.backbone(image.contiguous(memory_format=torch.channels_last), layers)
+
+    def _prepare_scale(self, size: int) -> _Scale:
+        config = self.config
+        content_colour = self._tensor(resize_to_longest(self.content, size))
+        style_size = max(16, round(size * config.style_scale))
+        styles = [self._tensor(resize_to_longest(s, style_size)) for s in self.styles]
+        content = content_colour
+        if config.keep_colors == "luminance":
+            content = color.luminance(content_colour)
+            styles = [color.match_luminance(s, content_colour) for s in styles]
+        elif config.keep_colors == "match":
+            styles = [color.match_color_statistics(s, content_colour) for s in styles]
+        with torch.no_grad():
+            content_targets = {k: v.float() for k, v in self._features(content, self.content_layers).items()}
+            grams = [{k: gram_matrix(v) for k, v in self._features(s, self.style_layers).items()} for s in styles]
+        blend = config.style_blend or [1.0] * len(styles)
+        h, w = content.shape[-2:]
+        return _Scale((w, h), content, content_colour, content_targets, blend_grams(grams, blend), styles)
+
+    def _initial_image(self, scale: _Scale, previous: Tensor | None) -> Tensor:
+        w, h = scale.size
+        if previous is not None:
+            image = F.interpolate(previous, size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
+        elif self.config.init == "content":
+            image = scale.content.clone()
+        elif self.config.init == "noise":
+            generator = torch.Generator().manual_seed(self.config.seed)
+            image = torch.rand(1, 3, h, w, generator=generator).to(self.device)
+        else:
+            source = scale.styles[0] if self.config.init == "style" else self._tensor(self.init_image)
+            image = F.interpolate(source, size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
+            if self.config.keep_colors == "luminance":
+                image = color.luminance(image)
+        return image.detach().contiguous().requires_grad_(True)
+
+    def _optimizer(self, image: Tensor) -> LBFGS | torch.optim.Optimizer:
+        lr = self.controls.learning_rate
+        if self.config.optimizer == "lbfgs":
+            return LBFGS(image, lr=lr)
+        if self.config.optimizer == "adam":
+            return torch.optim.Adam([image], lr=lr)
+        return torch.optim.SGD([image], lr=lr)
+
+    # ----- one step ---------------------------------------------------------
+    def _objective(self, image: Tensor, scale: _Scale, weights, losses_out: list) -> Tensor:
+        """Weighted loss, scaled by the pixel count so gradient sizes do not depend on size."""
+        cw, sw, tw = weights
+        with torch.enable_grad():
+            features = self._features(image, self.layers)
+            c = content_loss(features, scale.content_targets, self.content_layers)
+            s = style_loss(features, scale.style_grams, self.style_layers)
+            t = tv_loss(image.float(), self.config.tv_kind)
+            total = cw * c + sw * s + tw * t
+            losses_out[:] = [c.detach(), s.detach(), t.detach(), total.detach()]
+            return total * (scale.size[0] * scale.size[1])
+
+    def _lr_now(self, step_in_scale: int) -> float:
+        lr = self.controls.learning_rate
+        if self.config.optimizer == "sgd":
+            lr *= SGD_DECAY ** (step_in_scale // SGD_DECAY_EVERY)
+        return lr
+
+    # ----- the run ----------------------------------------------------------
+    def frames(self) -> Iterator[Frame]:
+        total_steps = sum(self.steps)
+        image: Tensor | None = None
+        scale: _Scale | None = None
+        message = None
+        for index, (size, steps) in enumerate(zip(self.sizes, self.steps)):
+            scale = self._prepare_scale(size)
+            image = self._initial_image(scale, image)
+            optimizer = self._optimizer(image)
+            applied = self.controls.loss_weights()
+            scale_start, last_good = time.perf_counter(), image.detach().clone()
+            for step_in_scale in range(steps):
+                if self.controls.stop:
+                    message = f"stopped at step {self.step} of {total_steps}; kept the latest image"
+                    break
+                weights = self.controls.loss_weights()
+                if weights != applied and self.config.optimizer == "lbfgs":
+                    optimizer.reset()
+                applied = weights
+                for group in optimizer.param_groups:
+                    group["lr"] = self._lr_now(step_in_scale)
+                losses: list[Tensor] = []
+
+                def closure():
+                    image.grad = None
+                    objective = self._objective(image, scale, weights, losses)
+                    objective.backward()
+                    return objective
+
+                optimizer.step(closure)
+                values = Losses(*torch.stack(losses).tolist())
+                if not (math.isfinite(values.total) and torch.isfinite(image).all()):
+                    with torch.no_grad():
+                        image.copy_(last_good)
+                    message = (
+                        f"the optimization diverged at step {self.step + 1} (the loss became "
+                        f"{values.total}); kept the image from step {self.step}. "
+                        "Lower the learning rate or the style weight and try again"
+                    )
+                    break
+                if self.config.optimizer != "lbfgs":
+                    with torch.no_grad():
+                        image.clamp_(0, 1)
+                last_good.copy_(image.detach())
+                self.last_losses = values
+                self.step += 1
+                self.cost_done += self.scale_pixels[index]
+                last_of_scale = step_in_scale == steps - 1
+                show = last_of_scale or self.step % max(1, self.controls.preview_every) == 0
+                yield self._frame(scale, index, values, scale_start, step_in_scale + 1, image if show else None)
+            if message:
+                break
+        yield self._final_frame(scale, image, message)
+
+    def _frame(self, scale, index, values, scale_start, steps_in_scale, image) -> Frame:
+        elapsed = time.perf_counter() - self.start
+        rate = steps_in_scale / max(time.perf_counter() - scale_start, 1e-9)
+        remaining = sum(p * n for p, n in zip(self.scale_pixels, self.steps)) - self.cost_done
+        eta = remaining * elapsed / max(self.cost_done, 1.0)
+        preview = None
+        if image is not None:
+            with torch.no_grad():
+                preview = tensor_to_array(scale.output(image.detach(), self.config.keep_colors))
+        return Frame(
+            step=self.step,
+            total_steps=sum(self.steps),
+            scale_index=index,
+            num_scales=len(self.sizes),
+            size=scale.size,
+            losses=values,
+            elapsed=elapsed,
+            steps_per_second=rate,
+            eta_seconds=eta,
+            preview=preview,
+        )
+
+    def _final_frame(self, scale: _Scale, image: Tensor, message: str | None) -> Frame:
+        with torch.no_grad():
+            result = tensor_to_array(scale.output(image.detach(), self.config.keep_colors))
+        c = self.controls
+        settings = replace(
+            self.config,
+            content_weight=c.content_weight,
+            style_weight=c.style_weight,
+            tv_weight=c.tv_weight,
+            learning_rate=c.learning_rate,
+        ).to_dict()
+        elapsed = time.perf_counter() - self.start
+        return Frame(
+            step=self.step,
+            total_steps=sum(self.steps),
+            scale_index=len(self.sizes) - 1,
+            num_scales=len(self.sizes),
+            size=scale.size,
+            losses=self.last_losses,
+            elapsed=elapsed,
+            steps_per_second=self.step / max(elapsed, 1e-9),
+            eta_seconds=0.0,
+            preview=result,
+            result=result,
+            done=True,
+            message=message,
+            settings=settings,
+        )
+
+
+def stylize(
+    config: StyleConfig,
+    content,
+    styles: Sequence,
+    controls: Controls | None = None,
+    init_image=None,
+) -> Iterator[Frame]:
+    """Stylize ``content`` (path, bytes, PIL image or array) after ``styles``.
+
+    Yields a Frame after every step and a final Frame with ``done=True`` and
+    the full-size ``result``. Bad settings or images raise before the first
+    frame (ConfigError, ImageError, SizeLimitError); a stop request or a
+    divergence ends the run cleanly with a final frame whose ``message`` says
+    what happened. Pass ``controls`` to steer the run while it goes.
+    """
+    run = _Run(config, content, styles, controls, init_image)
+    return run.frames()

@@ -1,0 +1,200 @@
+"""Export: PNGs with embedded run settings, and progression animations (GIF, MP4)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from typing import BinaryIO, NamedTuple
+
+import imageio.v3 as iio
+import numpy as np
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from .images import ImageError, resize_to_longest
+
+SETTINGS_KEY = "stylekit"
+_MP4_HOLD_S = 1.5
+
+PathLike = str | os.PathLike
+
+
+class ExportUnavailable(RuntimeError):
+    """An export format whose encoder is not installed."""
+
+
+def save_png(
+    image: Image.Image | np.ndarray,
+    path: PathLike | BinaryIO,
+    settings: dict | None = None,
+) -> None:
+    """Write `image` as PNG to a path or binary file, embedding `settings` as JSON when given."""
+    _as_pil(image).save(path, format="PNG", pnginfo=_settings_chunk(settings))
+
+
+def png_bytes(image: Image.Image | np.ndarray, settings: dict | None = None) -> bytes:
+    """Encode `image` as PNG bytes, embedding `settings` as JSON when given."""
+    buffer = io.BytesIO()
+    save_png(image, buffer, settings)
+    return buffer.getvalue()
+
+
+def read_settings(source: PathLike | bytes | Image.Image) -> dict | None:
+    """Return the settings embedded by save_png, or None if the image carries none (or invalid JSON)."""
+    if isinstance(source, Image.Image):
+        return _parse_settings(source.info.get(SETTINGS_KEY))
+    opened = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+    try:
+        with Image.open(opened) as image:
+            return _parse_settings(image.info.get(SETTINGS_KEY))
+    except OSError as error:
+        raise ImageError(f"cannot read settings from this file ({error}); choose a PNG exported by stylekit") from error
+
+
+def _as_pil(image: Image.Image | np.ndarray) -> Image.Image:
+    """Return a PIL image for a PIL image or an HxWx3 uint8 array."""
+    if isinstance(image, Image.Image):
+        return image
+    return Image.fromarray(_checked_frame(image))
+
+
+def _settings_chunk(settings: dict | None) -> PngInfo | None:
+    """Build the PNG text chunk holding `settings` as JSON, or None without settings."""
+    if settings is None:
+        return None
+    info = PngInfo()
+    info.add_itxt(SETTINGS_KEY, json.dumps(settings))
+    return info
+
+
+def _parse_settings(text: object) -> dict | None:
+    """Decode a settings chunk; anything that is not a JSON object gives None."""
+    if not isinstance(text, str):
+        return None
+    try:
+        settings = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return settings if isinstance(settings, dict) else None
+
+
+def _checked_frame(frame: np.ndarray) -> np.ndarray:
+    """Validate an HxWx3 uint8 array and return it C-contiguous."""
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(f"expected an HxWx3 uint8 array, got {frame.dtype} {frame.shape}")
+    return np.ascontiguousarray(frame)
+
+
+class _Frame(NamedTuple):
+    step: int
+    pixels: np.ndarray
+
+
+class ProgressRecorder:
+    """Collects evenly spaced, downscaled frames of a run, in bounded memory, for an animation."""
+
+    def __init__(self, every: int = 10, max_frames: int = 60, max_side: int = 384) -> None:
+        if every < 1 or max_frames < 2 or max_side < 1:
+            raise ValueError(
+                f"need every >= 1, max_frames >= 2 and max_side >= 1; got {every}, {max_frames}, {max_side}"
+            )
+        self.every = every
+        self.max_frames = max_frames
+        self.max_side = max_side
+        self._frames: list[_Frame] = []
+        self._newest_forced = False
+
+    def add(self, step: int, image: np.ndarray, force: bool = False) -> bool:
+        """Keep a frame if `force` or `step` is a multiple of `every`; return whether it was kept."""
+        if not (force or step % self.every == 0):
+            return False
+        self._frames.append(_Frame(step, self._shrink(image)))
+        self._newest_forced = force
+        if len(self._frames) > self.max_frames:
+            self._thin()
+        return True
+
+    @property
+    def frames(self) -> list[np.ndarray]:
+        """The kept frames, oldest first (sizes may differ; the writers unify them)."""
+        return [frame.pixels for frame in self._frames]
+
+    @property
+    def steps(self) -> list[int]:
+        """The step each kept frame was recorded at."""
+        return [frame.step for frame in self._frames]
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def _shrink(self, image: np.ndarray) -> np.ndarray:
+        """Return a private copy of `image`, downscaled so its longest side is at most max_side."""
+        pixels = _checked_frame(image)
+        if max(pixels.shape[:2]) <= self.max_side:
+            return pixels.copy()
+        return np.asarray(resize_to_longest(Image.fromarray(pixels), self.max_side))
+
+    def _thin(self) -> None:
+        """Drop every other frame and double `every`, keeping a forced newest frame."""
+        newest = self._frames[-1]
+        self.every *= 2
+        kept = self._frames[self._aligned_start() :: 2]
+        if self._newest_forced and kept[-1] is not newest:
+            kept.append(newest)
+        self._frames = kept
+
+    def _aligned_start(self) -> int:
+        """Index (0 or 1) from which every other frame lies on the doubled `every` grid."""
+        first, second = (frame.step % self.every == 0 for frame in self._frames[:2])
+        return 1 if second and not first else 0
+
+
+def write_gif(path: PathLike, frames: list[np.ndarray], fps: float = 8.0, hold_last_s: float = 1.5) -> None:
+    """Write `frames` as a forever-looping GIF, holding the last frame for `hold_last_s` seconds."""
+    stack = _uniform_frames(frames)
+    frame_ms = 1000.0 / fps
+    durations = [frame_ms] * (len(stack) - 1) + [max(frame_ms, 1000.0 * hold_last_s)]
+    duration = durations if len(durations) > 1 else durations[0]  # Pillow takes no list for one frame
+    iio.imwrite(path, stack, extension=".gif", is_batch=True, duration=duration, loop=0)
+
+
+def write_mp4(path: PathLike, frames: list[np.ndarray], fps: float = 8.0) -> None:
+    """Write `frames` as an H.264 MP4, holding the last frame for about 1.5 seconds."""
+    if not mp4_available():
+        raise ExportUnavailable("MP4 export needs an ffmpeg encoder; run `pip install imageio-ffmpeg`")
+    stack = _even_sized(_uniform_frames(frames))
+    hold = np.repeat(stack[-1:], round(_MP4_HOLD_S * fps), axis=0)
+    iio.imwrite(path, np.concatenate([stack, hold]), plugin="FFMPEG", fps=fps, macro_block_size=1)
+
+
+def mp4_available() -> bool:
+    """Whether an ffmpeg binary for MP4 export can be found."""
+    try:
+        import imageio_ffmpeg
+
+        imageio_ffmpeg.get_ffmpeg_exe()
+    except (ImportError, RuntimeError):
+        return False
+    return True
+
+
+def _uniform_frames(frames: list[np.ndarray]) -> np.ndarray:
+    """Stack frames as (N, H, W, 3), resizing each to the size of the last frame."""
+    if not frames:
+        raise ValueError("no frames to write; record at least one frame first")
+    height, width = _checked_frame(frames[-1]).shape[:2]
+    return np.stack([_resized(_checked_frame(frame), width, height) for frame in frames])
+
+
+def _resized(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """Resize a frame to exactly width x height (LANCZOS) unless it already is that size."""
+    if frame.shape[:2] == (height, width):
+        return frame
+    return np.asarray(Image.fromarray(frame).resize((width, height), Image.Resampling.LANCZOS))
+
+
+def _even_sized(stack: np.ndarray) -> np.ndarray:
+    """Pad (N, H, W, 3) frames by repeating the edge so H and W are even, as H.264 requires."""
+    _, height, width, _ = stack.shape
+    return np.pad(stack, ((0, 0), (0, height % 2), (0, width % 2), (0, 0)), mode="edge")
