@@ -100,6 +100,13 @@ def blur(a: np.ndarray, sigma: float) -> np.ndarray:
     return out[pad:-pad, pad:-pad]
 
 
+def smooth1d(a: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian smoothing of a 1-D array (same length)."""
+    r = int(3 * sigma) + 1
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    return np.convolve(np.pad(a, r, mode="reflect"), k / k.sum(), mode="valid")
+
+
 def smoothstep(e0: float, e1: float, x: np.ndarray) -> np.ndarray:
     t = np.clip((x - e0) / (e1 - e0), 0, 1)
     return t * t * (3 - 2 * t)
@@ -216,6 +223,11 @@ class Canvas:
             self.draw.line(seg, fill=rgb_tuple(c), width=bw, joint="curve")
             hv = int(np.clip(relief + rng.normal(0, 45), 0, 255))
             self.hdraw.line(seg, fill=hv, width=max(1, bw - 1), joint="curve")
+
+    def set_height(self, height: Image.Image) -> None:
+        """Start from an existing paint relief (an "L" image at SIZE*SS)."""
+        self.height = height
+        self.hdraw = ImageDraw.Draw(self.height)
 
     def dab(self, x: float, y: float, r: float, color, relief: int = 150) -> None:
         """A round blob of paint."""
@@ -462,8 +474,9 @@ def stained_glass() -> Image.Image:
     for _ in range(900):
         x, y = rng.uniform(0, n, 2)
         rad = rng.uniform(1, 3)
-        m = (np.abs(xx[0] - x) < rad)[None, :] & (np.abs(yy[:, 0] - y) < rad)[:, None]
-        rgb[m] = rgb[m] * 1.25 + 20
+        sl = (slice(max(0, int(y - rad)), int(y + rad) + 1),
+              slice(max(0, int(x - rad)), int(x + rad) + 1))
+        rgb[sl] = rgb[sl] * 1.25 + 20
 
     # lead cames between panes and along the ring boundaries; stone frame
     lead = smoothstep(7.0, 3.0, gap)
@@ -531,7 +544,8 @@ def cubist_shards() -> Image.Image:
     nf = facet.max() + 1
     # per facet: a colour (lighter towards the middle) and the line it is lit from
     centre = np.hypot(xx - 0.5, yy - 0.45)
-    fcent = np.bincount(facet.ravel(), centre.ravel(), nf) / np.maximum(np.bincount(facet.ravel(), None, nf), 1)
+    area = np.maximum(np.bincount(facet.ravel(), None, nf), 1)
+    fcent = np.bincount(facet.ravel(), centre.ravel(), nf) / area
     light_idx = [0, 1, 5, 7, 4, 9]
     dark_idx = [2, 3, 6, 8, 4, 2]
     fcol = np.array([pal[rng.choice(light_idx if (rng.random() > fc * 1.6) else dark_idx)]
@@ -568,7 +582,8 @@ def cubist_shards() -> Image.Image:
     tex = Canvas(np.array([128.0, 128.0, 128.0]), rng)
     for _ in range(1300):
         bx, by = rng.uniform(-10, m, 2)
-        ang = rng.choice([math.pi / 4, 3 * math.pi / 4, math.pi / 2 + 0.2, 0.35]) + rng.normal(0, 0.1)
+        ang = rng.choice([math.pi / 4, 3 * math.pi / 4, math.pi / 2 + 0.2, 0.35])
+        ang += rng.normal(0, 0.1)
         dx, dy = math.cos(ang), math.sin(ang)
         v = 128 * rng.uniform(0.8, 1.2)
         for j in range(rng.integers(4, 8)):
@@ -580,8 +595,7 @@ def cubist_shards() -> Image.Image:
     grey = tex.rgb()[..., 0] / 128.0
     rgb = rgb * grey[..., None]
     cv = Canvas(rgb, rng)
-    cv.height = tex.height
-    cv.hdraw = ImageDraw.Draw(cv.height)
+    cv.set_height(tex.height)
 
     # hard contours along parts of the web of lines, and a few arcs
     for px, py, dx, dy in lines:
@@ -644,7 +658,8 @@ def pointillist_park() -> Image.Image:
     gcol = sun_g * (1 - shadow[..., None]) + shade_g * shadow[..., None]
     img = np.where(grass[..., None], gcol, img)
     # the tree: trunk and a mass of foliage, right of centre
-    trunk = (np.abs(xx - 0.80 - 0.02 * np.sin(yy * 12)) < 0.018 + 0.01 * yy) & (yy > 0.25) & (yy < 0.86)
+    trunk = ((np.abs(xx - 0.80 - 0.02 * np.sin(yy * 12)) < 0.018 + 0.01 * yy)
+             & (yy > 0.25) & (yy < 0.86))
     canopy = np.zeros((m, m), bool)
     edge = fbm(m, m, rng, base=14, octaves=3)
     for _ in range(14):
@@ -746,12 +761,12 @@ def ink_wash() -> Image.Image:
         density = 1 - (1 - density) * (1 - np.clip(d, 0, 1) * strength)
 
     # mountain ranges, far (pale) to near (dark), each fading into mist below
-    ranges = [(0.42, 0.20, 0.30, 3), (0.55, 0.20, 0.50, 5), (0.70, 0.18, 0.80, 7)]
+    ranges = [(0.40, 0.26, 0.28, 3), (0.56, 0.15, 0.50, 5), (0.74, 0.24, 0.80, 3)]
     for i, (base_y, height, strength, peaks) in enumerate(ranges):
         prof = np.zeros(n)
         xs = np.linspace(0, 1, n)
         for _ in range(peaks):
-            c, w = rng.uniform(-0.05, 1.05), rng.uniform(0.06, 0.2)
+            c, w = rng.uniform(-0.05, 0.75), rng.uniform(0.05, 0.18)
             prof = np.maximum(prof, rng.uniform(0.4, 1.0) * np.exp(-((xs - c) / w) ** 2))
         prof += 0.06 * (fbm(1, n, rng, base=20, octaves=4)[0] - 0.5)
         ridge = base_y - height * prof
@@ -770,7 +785,7 @@ def ink_wash() -> Image.Image:
                 continue
             y0 = ridge[j] + 0.004 + rng.uniform(0, 0.10) ** 1.3
             slope = (ridge[min(n - 1, j + 3)] - ridge[max(0, j - 3)]) * n / 6
-            a = math.atan2(1.0, slope * 3) + rng.normal(0, 0.2)
+            a = math.atan2(1.0, float(np.clip(slope, -1.2, 1.2))) + rng.normal(0, 0.15)
             L = rng.uniform(0.03, 0.08) * n
             t = np.linspace(0, 1, 10)
             for b in range(rng.integers(2, 5)):
@@ -784,7 +799,8 @@ def ink_wash() -> Image.Image:
     # bamboo: stalks of segments, then leaves, in the right foreground
     bam_img, bam = ink_layer(n)
     leaf_img, leaf = ink_layer(n)
-    for k, (x0, lean, w) in enumerate([(0.74, 0.05, 0.026), (0.83, -0.03, 0.02), (0.93, 0.08, 0.016)]):
+    stalk_specs = [(0.74, 0.05, 0.026), (0.83, -0.03, 0.02), (0.93, 0.08, 0.016)]
+    for k, (x0, lean, w) in enumerate(stalk_specs):
         y = 1.05
         while y > 0.05:
             seg = rng.uniform(0.09, 0.14)
@@ -809,7 +825,8 @@ def ink_wash() -> Image.Image:
                 t = np.linspace(0, 1, 16)
                 pts = np.stack([nx * n + np.cos(aa) * L * t + 0.1 * L * np.sin(aa) * t**2,
                                 ny * n + np.sin(aa) * L * t - 0.1 * L * np.cos(aa) * t**2], 1)
-                wid = L * 0.16 * np.sin(np.pi * np.clip(t * 0.95 + 0.05, 0, 1)) ** 0.7 * (1 - t) ** 0.3
+                swell = np.sin(np.pi * np.clip(t * 0.95 + 0.05, 0, 1)) ** 0.7
+                wid = L * 0.16 * swell * (1 - t) ** 0.3
                 leaf.polygon(tapered_outline(pts, wid + 1), fill=int(rng.uniform(190, 255)))
     stalks = np.asarray(bam_img, float) / 255.0
     # dry, streaky brush along the stalks
@@ -849,7 +866,8 @@ def ink_wash() -> Image.Image:
         a = -math.pi / 2 + rng.normal(0.15, 0.15)
         t = np.linspace(0, 1, 14)
         pts = np.stack([x0 + np.cos(a) * L * t + 0.15 * L * t**2, y0 + np.sin(a) * L * t], 1)
-        boat.polygon(tapered_outline(pts, (2.5 * SS) * (1 - t) + 0.6), fill=int(rng.uniform(150, 250)))
+        boat.polygon(tapered_outline(pts, (2.5 * SS) * (1 - t) + 0.6),
+                     fill=int(rng.uniform(150, 250)))
     add(wet(np.asarray(boat_img, float) / 255.0, 0.6 * SS, 0.5, paper_n), 0.9)
 
     ink = hex_rgb("#17161c")
@@ -899,10 +917,10 @@ def woodblock_wave() -> Image.Image:
     n = SIZE * SS
     yy, xx = np.mgrid[0:n, 0:n].astype(float) / n
     deep, prussian, mid, light = (hex_rgb(c) for c in ("#0f2747", "#1f4774", "#4f78a6", "#9bb8cf"))
-    foam, ink = hex_rgb("#f2e9d2"), hex_rgb("#14213a")
+    foam, ink = hex_rgb("#fbf8ee"), hex_rgb("#14213a")
 
     # sky: cream with a graded blue band at the top and a pale pink-grey haze
-    sky = hex_rgb("#e8d8b2") * (1 - 0.25 * smoothstep(0.5, 0.9, yy))[..., None]
+    sky = hex_rgb("#e0cb9c") * (1 - 0.25 * smoothstep(0.5, 0.9, yy))[..., None]
     band = smoothstep(0.16, 0.0, yy)[..., None]
     sky = sky * (1 - band * 0.85) + hex_rgb("#3d5f8a") * band * 0.85
     clouds = smoothstep(0.6, 0.7, fbm(n, n, rng, base=5, octaves=3) - 0.5 * np.abs(yy - 0.3))
@@ -959,7 +977,8 @@ def woodblock_wave() -> Image.Image:
                    + tan[None] * ((1 - np.cos(a))[:, None] * r * 0.8))
             wid = r * 0.55 * (1 - a / a[-1]) + 1.5
             poly = tapered_outline(pts, wid)
-            d.polygon(poly, fill=rgb_tuple(foam), outline=rgb_tuple(ink))
+            d.polygon(poly, fill=rgb_tuple(foam))
+            d.line(poly + [poly[0]], fill=rgb_tuple(prussian), width=int(1.2 * SS), joint="curve")
 
     def wave(ctrl, fill, stripes, gap, claw_span=None, claw_size=0.02, claw_n=0):
         curve = catmull_rom(ctrl) * S
@@ -977,8 +996,9 @@ def woodblock_wave() -> Image.Image:
     # back swells, then the middle wave, then the great wave
     wave([(0.35, 0.80), (0.5, 0.74), (0.62, 0.77), (0.78, 0.70), (0.92, 0.73), (1.05, 0.69)],
          prussian, 9, 0.012, (0.55, 0.95), 0.012, 9)
-    wave([(0.48, 1.0), (0.6, 0.86), (0.70, 0.80), (0.76, 0.79), (0.82, 0.83), (0.95, 0.92), (1.05, 0.95)],
-         deep, 14, 0.012, (0.2, 0.55), 0.015, 7)
+    wave([(0.48, 1.0), (0.6, 0.86), (0.70, 0.80), (0.76, 0.79), (0.82, 0.83), (0.95, 0.92),
+          (1.05, 0.95)],
+         deep, 8, 0.012, (0.2, 0.55), 0.015, 7)
 
     outer = catmull_rom([(0.74, 1.02), (0.62, 0.78), (0.53, 0.50), (0.45, 0.28), (0.34, 0.15),
                          (0.23, 0.15), (0.15, 0.23), (0.15, 0.33), (0.20, 0.36)])
@@ -1003,16 +1023,17 @@ def woodblock_wave() -> Image.Image:
     d.line([tuple(p) for p in band_in], fill=rgb_tuple(ink), width=int(1.4 * SS), joint="curve")
     d.line([tuple(p) for p in oc], fill=rgb_tuple(ink), width=int(2 * SS), joint="curve")
     d.line([tuple(p) for p in ic], fill=rgb_tuple(ink), width=int(2 * SS), joint="curve")
-    claws(oc, mask, 0.45, 0.97, 0.032, 16)
-    claws(ic, mask, 0.0, 0.12, 0.022, 5)
+    claws(oc, mask, 0.42, 0.97, 0.05, 11)
+    claws(oc, mask, 0.55, 0.97, 0.03, 9)
+    claws(ic, mask, 0.0, 0.12, 0.03, 4)
     # spray: foam dots flung from the crest and drifting over the sky
-    for _ in range(420):
+    for _ in range(300):
         j = rng.integers(int(len(oc) * 0.4), len(oc))
-        base = oc[j] - nrm[j] * abs(rng.normal(0, 0.04)) * S
+        base = oc[j] - nrm[j] * (0.03 + abs(rng.normal(0, 0.05))) * S
         base += rng.normal(0, 0.02 * S, 2)
         r = rng.uniform(1.2, 3.6) * SS
         d.ellipse([base[0] - r, base[1] - r, base[0] + r, base[1] + r], fill=rgb_tuple(foam))
-    for _ in range(140):
+    for _ in range(90):
         x, y = rng.uniform(0.3, 1.0) * S, rng.uniform(0.12, 0.6) * S
         r = rng.uniform(1.0, 2.6) * SS
         d.ellipse([x - r, y - r, x + r, y + r], fill=rgb_tuple(foam))
@@ -1026,6 +1047,143 @@ def woodblock_wave() -> Image.Image:
 
 
 # --------------------------------------------------------------------------
+# 7. Abstract expressionism: palette knife and splatter
+# --------------------------------------------------------------------------
+
+
+def knife_stroke(rgb: np.ndarray, height: np.ndarray, rng: np.random.Generator,
+                 x: float, y: float, angle: float, length: float, width: float,
+                 c1: np.ndarray, c2: np.ndarray, mix: float = 0.1) -> None:
+    """Drag a palette knife loaded with two unmixed colours across ``rgb``.
+
+    Paint is laid thickest at the start and runs out towards the end, where
+    it breaks up and lets the layer below show; ridges build up along the
+    edges and in a lip where the knife lifts.  Works in place, in pixels.
+    """
+    n = rgb.shape[0]
+    ca, sa = math.cos(angle), math.sin(angle)
+    ext = length + width
+    x0, x1 = int(max(0, x - ext)), int(min(n, x + ext))
+    y0, y1 = int(max(0, y - ext)), int(min(n, y + ext))
+    if x1 <= x0 or y1 <= y0:
+        return
+    py, px = np.mgrid[y0:y1, x0:x1].astype(float)
+    u = (px - x) * ca + (py - y) * sa  # along the stroke
+    v = -(px - x) * sa + (py - y) * ca  # across it
+    # streaks across the knife: 1-D noise in v, barely changing along u.
+    # Broad bands decide where each colour lies, fine ones score the paint.
+    k = int(width) + 8
+
+    def bands(sigma: float) -> np.ndarray:
+        b = smooth1d(rng.standard_normal(2 * k + 1), sigma)
+        return (b - b.mean()) / (b.std() + 1e-9)
+
+    vi = np.clip((v + k).astype(int), 0, 2 * k)
+    broad = bands(max(2.0, width / 7))[vi] + 0.3 * np.sin(u / 9.0)
+    streak = bands(1.2)[vi]
+    # a slightly ragged outline, narrowing as the paint runs out
+    edge = smooth1d(rng.standard_normal(int(length) + 2 * k), 2.0)
+    edge_noise = edge[np.clip(u.astype(int) + k, 0, len(edge) - 1)]
+    half = width / 2 * (1 - 0.25 * np.clip(u / length, 0, 1)) + 2.0 * edge_noise
+    inside = (np.abs(v) < half) & (u > 0) & (u < length)
+    t = np.clip(u / length, 0, 1)
+    coverage = (0.75 + 0.25 * streak + 0.2 * broad) - smoothstep(0.6, 1.0, t) * 1.2 > 0
+    paint = inside & coverage
+    if not paint.any():
+        return
+    m = smoothstep(-mix, mix, broad)[..., None]
+    col = (c1 * (1 - m) + c2 * m) * (1 + 0.06 * streak[..., None])
+    region = rgb[y0:y1, x0:x1]
+    soft = np.clip((half - np.abs(v)) / 2.0, 0, 1)[..., None] * paint[..., None]
+    region[:] = region * (1 - soft) + col * soft
+    # relief: ridges at the edges, a lip at the end, streak texture in between
+    ridge = np.exp(-((np.abs(v) - half) / 2.5) ** 2) * 1.6
+    lip = np.exp(-((t - 0.8) / 0.08) ** 2) * 1.2
+    h = 1.0 + ridge + lip + 0.25 * streak
+    hreg = height[y0:y1, x0:x1]
+    hreg[paint] = hreg[paint] * 0.3 + h[paint]
+
+
+def abstract_impasto() -> Image.Image:
+    """Abstract expressionism: thick palette-knife slabs of red, blue, yellow,
+    black and white with raised ridges, overrun by looping enamel drips and
+    splatters in the manner of action painting."""
+    rng = np.random.default_rng(1950)
+    n = SIZE * SS
+    colours = palette("#d7261e", "#1d3fa6", "#f2c318", "#111111", "#f4f0e6",
+                      "#e86a1c", "#2a8a57", "#7a1a2a", "#5fa4d8")
+    weights = np.array([0.2, 0.18, 0.18, 0.12, 0.16, 0.05, 0.04, 0.04, 0.03])
+    weights /= weights.sum()
+    rgb = np.empty((n, n, 3))
+    rgb[:] = hex_rgb("#ebe4d4")
+    height = np.zeros((n, n))
+
+    def pick():
+        return colours[rng.choice(len(colours), p=weights)]
+
+    # three rounds of knife work: big slabs, then medium, then small accents
+    # (the big slabs are spread on a jittered 8 x 8 grid so they cover the canvas)
+    for count, (lo, hi), (wlo, whi) in [(64, (220, 420), (90, 160)),
+                                        (110, (100, 240), (40, 80)),
+                                        (120, (40, 110), (16, 36))]:
+        for i in range(count):
+            if count == 64:
+                x, y = ((i % 8 + rng.uniform(0, 1)) / 8 * n, (i // 8 + rng.uniform(0, 1)) / 8 * n)
+            else:
+                x, y = rng.uniform(-0.05, 1.05, 2) * n
+            ang = rng.normal(0, 0.5) + rng.choice([0, math.pi / 2, math.pi, -0.4])
+            c1 = pick()
+            if rng.random() < 0.35:
+                c2 = pick()
+            else:  # a darker or paler tint of the same colour
+                c2 = c1 * rng.uniform(0.6, 0.85) + 255 * rng.uniform(0, 0.3)
+            knife_stroke(rgb, height, rng, x, y, ang, rng.uniform(lo, hi),
+                         rng.uniform(wlo, whi), c1 + rng.normal(0, 6, 3), c2)
+
+    cv = Canvas(rgb, rng)
+    relief = np.clip(height / height.max() * 200, 0, 255).astype(np.uint8)
+    cv.set_height(Image.fromarray(relief, "L"))
+    m = SIZE
+    # looping drips: a wandering line whose width swells and thins
+    drip_cols = [hex_rgb("#0d0d0d")] * 4 + [hex_rgb("#f7f4ea")] * 3 + [
+        hex_rgb("#f2c318"), hex_rgb("#d7261e"), hex_rgb("#1d3fa6")]
+    for i in range(34):
+        col = drip_cols[i % len(drip_cols)]
+        x, y = rng.uniform(0, m, 2)
+        a = rng.uniform(0, 2 * math.pi)
+        turn = rng.normal(0, 0.05)
+        pts = [(x, y)]
+        for _ in range(rng.integers(80, 260)):
+            turn = 0.9 * turn + rng.normal(0, 0.07)
+            a += turn
+            x += 2.2 * math.cos(a)
+            y += 2.2 * math.sin(a)
+            pts.append((x, y))
+        pts = np.array(pts)
+        widths = np.clip(1.2 + 1.6 * smooth1d(rng.standard_normal(len(pts)), 6) * 3, 0.5, 4.5)
+        for j in range(0, len(pts) - 3, 3):
+            cv.stroke(pts[j : j + 4], float(widths[j]), col, relief=230)
+    # splatters: clusters of droplets flung from a point, some elongated
+    for i in range(26):
+        col = drip_cols[rng.integers(len(drip_cols))]
+        cx, cy = rng.uniform(0, m, 2)
+        cv.dab(cx, cy, rng.uniform(2, 6), col, relief=230)
+        for _ in range(rng.integers(15, 60)):
+            a = rng.uniform(0, 2 * math.pi)
+            dist = abs(rng.normal(0, 18))
+            r = max(0.5, rng.uniform(0.6, 2.8) * (1 - dist / 60))
+            x, y = cx + math.cos(a) * dist, cy + math.sin(a) * dist
+            if rng.random() < 0.25:
+                tail = (x + math.cos(a) * r * 3, y + math.sin(a) * r * 3)
+                cv.stroke([(x, y), tail], r * 1.2, col, relief=220)
+            else:
+                cv.dab(x, y, r, col, relief=220)
+    out = cv.lit(strength=1.3, soften=0.8)
+    out *= 1 + grain(n, n, rng, 0.5)[..., None]
+    return finish(out)
+
+
+# --------------------------------------------------------------------------
 # Driver
 # --------------------------------------------------------------------------
 
@@ -1036,6 +1194,7 @@ STYLES = {
     "pointillist_park": pointillist_park,
     "ink_wash": ink_wash,
     "woodblock_wave": woodblock_wave,
+    "abstract_impasto": abstract_impasto,
 }
 
 

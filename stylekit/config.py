@@ -28,8 +28,9 @@ DEFAULT_STYLE_LAYERS = {
     "relu5_1": 1.0,
 }
 
-# Default learning rates, on images in 0..1 and the relative losses of losses.py.
-DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02, "sgd": 50.0}
+# Default learning rates, for images in 0..1; the engine minimizes the weighted
+# relative losses times the pixel count, so these do not depend on image size.
+DEFAULT_LR = {"lbfgs": 1.0, "adam": 0.02, "sgd": 5e-5}
 
 
 class ConfigError(ValueError):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import torch
 
+from .config import ConfigError
+
 # Largest output (width * height) the optimization accepts on each device type.
 # CPU: about 4 s per step at this size on 2 cores, and ~3 GB of memory.
 # CUDA: 4 MP fits a 16 GB card with bf16 activations; larger cards get more.
 MAX_PIXELS = {"cpu": 1024 * 1024, "mps": 1536 * 1536, "cuda": 2048 * 2048}
 
 
-class SizeLimitError(ValueError):
+class SizeLimitError(ConfigError):
     """The requested output is larger than the device allows."""
 
 
@@ -24,9 +26,9 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cpu")
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was asked for but no CUDA GPU is available; use --device cpu")
+        raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; use --device cpu")
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError("device 'mps' was asked for but MPS is not available; use --device cpu")
+        raise ConfigError("device 'mps' was asked for but MPS is not available; use --device cpu")
     return device
 
 

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from . import color
-from .config import StyleConfig
+from .config import ConfigError, StyleConfig
 from .devices import check_size, resolve_device
 from .lbfgs import LBFGS
 from .images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
@@ -93,10 +93,8 @@ class Frame:
 
 def scale_sizes(size: int, min_size: int, multiscale: bool) -> list[int]:
     """Longest-side sizes coarse to fine, a factor sqrt(2) apart, ending at ``size``."""
-    sizes = [size]
-    while multiscale and sizes[0] / math.sqrt(2) >= min_size:
-        sizes.insert(0, round(sizes[0] / math.sqrt(2)))
-    return sizes
+    count = int(2 * math.log2(size / min_size) + 1e-9) + 1 if multiscale and size > min_size else 1
+    return [round(size / 2 ** (k / 2)) for k in reversed(range(count))]
 
 
 def allocate_steps(total: int, num_scales: int) -> list[int]:
@@ -129,7 +127,7 @@ class _Run:
 
     def __init__(self, config, content, styles, controls, init_image):
         if not styles:
-            raise ValueError("at least one style image is needed")
+            raise ConfigError("at least one style image is needed")
         config.validate(len(styles))
         self.config = config
         self.controls = controls or Controls.from_config(config)
@@ -138,7 +136,7 @@ class _Run:
         self.styles = [load_image(s) for s in styles]
         self.init_image = load_image(init_image) if init_image is not None else None
         if config.init == "image" and self.init_image is None:
-            raise ValueError("init 'image' needs an init image")
+            raise ConfigError("init 'image' needs an init image (--init-image)")
         final = resize_to_longest(self.content, config.size)
         check_size(final.width, final.height, self.device)
         sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
@@ -215,16 +213,18 @@ class _Run:
 
     # ----- one step ---------------------------------------------------------
     def _objective(self, image: Tensor, scale: _Scale, weights, losses_out: list) -> Tensor:
-        """Weighted loss, scaled by the pixel count so gradient sizes do not depend on size."""
+        """Weighted loss times the pixel count (so gradient sizes do not depend on size).
+
+        Optimizers call it with grad enabled.
+        """
         cw, sw, tw = weights
-        with torch.enable_grad():
-            features = self._features(image, self.layers)
-            c = content_loss(features, scale.content_targets, self.content_layers)
-            s = style_loss(features, scale.style_grams, self.style_layers)
-            t = tv_loss(image.float(), self.config.tv_kind)
-            total = cw * c + sw * s + tw * t
-            losses_out[:] = [c.detach(), s.detach(), t.detach(), total.detach()]
-            return total * (scale.size[0] * scale.size[1])
+        features = self._features(image, self.layers)
+        c = content_loss(features, scale.content_targets, self.content_layers)
+        s = style_loss(features, scale.style_grams, self.style_layers)
+        t = tv_loss(image.float(), self.config.tv_kind)
+        total = cw * c + sw * s + tw * t
+        losses_out[:] = [c.detach(), s.detach(), t.detach(), total.detach()]
+        return total * (scale.size[0] * scale.size[1])
 
     def _lr_now(self, step_in_scale: int) -> float:
         lr = self.controls.learning_rate

@@ -42,7 +42,8 @@ class LBFGS:
     @torch.no_grad()
     def step(self, closure: Callable[[], Tensor]) -> Tensor:
         """Evaluate the loss and its gradient once, then move ``param``; returns that loss."""
-        loss = closure()
+        with torch.enable_grad():
+            loss = closure()
         grad = self.param.grad.detach().flatten().float()
         if self.previous is not None:
             self._remember(grad)

@@ -1,0 +1,106 @@
+"""Applying a trained fast style network: one photo, a batch of frames, or a folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from ..color import with_chroma_of
+from ..devices import resolve_device
+from ..export import save_png
+from ..images import ImageError, ImageSource, image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from .checkpoint import Checkpoint, load_weights, read_checkpoint
+from .config import ApplyConfig
+from .data import IMAGE_SUFFIXES
+from .network import TransformerNet
+
+INPUT_SUFFIXES = IMAGE_SUFFIXES | {".webp", ".bmp", ".tif", ".tiff"}
+
+
+@dataclass
+class FastModel:
+    """A trained network on its device, with the checkpoint's metadata."""
+
+    net: TransformerNet  # in channels_last, which is faster on CPU too
+    checkpoint: Checkpoint
+    device: torch.device
+    name: str
+
+    def stylize_tensor(self, image: Tensor, config: ApplyConfig) -> Tensor:
+        """(B, 3, H, W) in 0..1 to the stylized batch of the same size, blended by ``config.strength``."""
+        image = image.to(self.device)
+        if config.strength == 0:
+            return image
+        amp = self.device.type == "cuda"
+        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
+            styled = self.net(image.contiguous(memory_format=torch.channels_last)).float()
+            if config.keep_colors:
+                styled = with_chroma_of(styled, image)
+            return torch.lerp(image, styled, config.strength)
+
+    def settings(self, config: ApplyConfig) -> dict:
+        """What made an output: the model and the apply settings (embedded in output PNGs)."""
+        trained = self.checkpoint.info.get("settings", {})
+        return {
+            "method": "fast",
+            "model": self.name,
+            "style": trained.get("style"),
+            "steps": self.checkpoint.steps,
+            "strength": config.strength,
+            "keep_colors": config.keep_colors,
+        }
+
+
+def load_model(path: str | os.PathLike, device: str = "auto") -> FastModel:
+    """Load a ``.safetensors`` model written by training; never unpickles (ModelFileError otherwise)."""
+    checkpoint = read_checkpoint(path)
+    net = TransformerNet()
+    load_weights(net, checkpoint)
+    target = resolve_device(device)
+    net = net.to(target, memory_format=torch.channels_last).eval().requires_grad_(False)
+    return FastModel(net, checkpoint, target, Path(path).name)
+
+
+def stylize_image(model: FastModel, source: ImageSource, config: ApplyConfig) -> np.ndarray:
+    """Stylize a photo (path, bytes, PIL image or array) to HxWx3 uint8, at its own size unless config.size."""
+    config.validate()
+    image = load_image(source)
+    if config.size is not None:
+        image = resize_to_longest(image, config.size)
+    return tensor_to_array(model.stylize_tensor(image_to_tensor(image), config))
+
+
+@dataclass
+class FolderReport:
+    """What a folder run did."""
+
+    written: list[Path] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # input path -> reason
+
+
+def stylize_folder(
+    model: FastModel, input_dir: str | os.PathLike, output_dir: str | os.PathLike, config: ApplyConfig
+) -> FolderReport:
+    """Stylize every image directly inside ``input_dir`` into ``output_dir`` as ``<name>.png``.
+
+    Unreadable files are skipped and reported, not fatal.
+    """
+    config.validate()
+    source, target = Path(input_dir), Path(output_dir)
+    target.mkdir(parents=True, exist_ok=True)
+    report = FolderReport()
+    for path in sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES):
+        try:
+            result = stylize_image(model, path, config)
+        except ImageError as error:
+            report.skipped[str(path)] = str(error)
+            continue
+        out = target / f"{path.stem}.png"
+        save_png(result, out, model.settings(config))
+        report.written.append(out)
+    return report

@@ -1,0 +1,156 @@
+"""Checkpoints of fast style networks: safetensors only, never pickle.
+
+One ``.safetensors`` file holds the network weights (``net.*``), optionally
+Adam's state for resuming (``adam.<param>.exp_avg|exp_avg_sq|step``), and
+string metadata: ``format``, ``stylekit`` (JSON: architecture, settings,
+steps done, losses) and ``style_thumbnail`` (a small PNG, base64).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from PIL import Image
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import save_file
+from torch import Tensor, nn
+
+from ..images import resize_to_longest
+from .network import ARCHITECTURE
+
+FORMAT = "stylekit-fast"
+THUMBNAIL_SIDE = 128
+_MAX_HEADER = 100 * 2**20
+_ADAM_KEYS = ("exp_avg", "exp_avg_sq", "step")
+PICKLE_REFUSAL = (
+    "this file is not a stylekit safetensors model (it looks like a pickle/torch file); "
+    "stylekit never loads pickles because they can run code — export it as .safetensors"
+)
+
+
+class ModelFileError(ValueError):
+    """A file that is not a usable stylekit model; the message says why and what to do."""
+
+
+@dataclass
+class Checkpoint:
+    """The contents of a checkpoint file."""
+
+    weights: dict[str, Tensor]
+    info: dict  # architecture, settings, steps, epoch, losses
+    thumbnail_png: bytes | None = None
+    adam: dict[str, Tensor] = field(default_factory=dict)  # empty unless read with the optimizer
+
+    @property
+    def steps(self) -> int:
+        return int(self.info.get("steps", 0))
+
+    @property
+    def thumbnail(self) -> Image.Image | None:
+        return Image.open(io.BytesIO(self.thumbnail_png)).convert("RGB") if self.thumbnail_png else None
+
+
+def save_checkpoint(
+    path: str | os.PathLike,
+    net: nn.Module,
+    info: dict,
+    style_image: Image.Image | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+) -> None:
+    """Write ``net`` (and Adam's state when given) atomically to ``path``."""
+    tensors = {f"net.{k}": v for k, v in net.state_dict().items()}
+    if optimizer is not None:
+        tensors.update(_adam_tensors(net, optimizer))
+    metadata = {"format": FORMAT, "stylekit": json.dumps({"architecture": ARCHITECTURE, **info})}
+    if style_image is not None:
+        buffer = io.BytesIO()
+        resize_to_longest(style_image, THUMBNAIL_SIDE).save(buffer, format="PNG")
+        metadata["style_thumbnail"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, partial, metadata=metadata)
+    os.replace(partial, path)
+
+
+def read_checkpoint(path: str | os.PathLike, with_optimizer: bool = False) -> Checkpoint:
+    """Read a checkpoint written by :func:`save_checkpoint`; raise ModelFileError for anything else."""
+    check_safetensors_header(path)
+    try:
+        with safe_open(str(path), framework="pt") as file:
+            metadata = file.metadata() or {}
+            if metadata.get("format") != FORMAT:
+                raise ModelFileError(
+                    f"{Path(path).name} is a safetensors file but not a stylekit fast style model "
+                    "(no stylekit metadata); train one with `python -m stylekit fast train`"
+                )
+            wanted = ("net.", "adam.") if with_optimizer else ("net.",)
+            tensors = {k: file.get_tensor(k) for k in file.keys() if k.startswith(wanted)}
+    except SafetensorError as error:
+        raise ModelFileError(f"{Path(path).name} is a damaged safetensors file ({error})") from error
+    info = json.loads(metadata.get("stylekit", "{}"))
+    if info.get("architecture") != ARCHITECTURE:
+        raise ModelFileError(
+            f"{Path(path).name} holds a {info.get('architecture')!r} network; this stylekit runs {ARCHITECTURE!r}"
+        )
+    thumbnail = metadata.get("style_thumbnail")
+    return Checkpoint(
+        weights={k[4:]: v for k, v in tensors.items() if k.startswith("net.")},
+        info=info,
+        thumbnail_png=base64.b64decode(thumbnail) if thumbnail else None,
+        adam={k[5:]: v for k, v in tensors.items() if k.startswith("adam.")},
+    )
+
+
+def check_safetensors_header(path: str | os.PathLike) -> None:
+    """Raise ModelFileError unless the file starts like safetensors (8-byte length, then a JSON header)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"model file not found: {path}")
+    size = path.stat().st_size
+    with open(path, "rb") as file:
+        head = file.read(9)
+    header_length = int.from_bytes(head[:8], "little") if len(head) == 9 else 0
+    if 2 <= header_length <= min(size - 8, _MAX_HEADER) and head[8:9] == b"{":
+        return
+    if head[:1] == b"\x80" or head[:4] == b"PK\x03\x04":  # pickle protocol 2+, or torch.save's zip
+        raise ModelFileError(PICKLE_REFUSAL)
+    raise ModelFileError(
+        f"{path.name} is not a stylekit safetensors model; choose a .safetensors file made by "
+        "`python -m stylekit fast train`"
+    )
+
+
+def load_weights(net: nn.Module, checkpoint: Checkpoint) -> None:
+    """Copy a checkpoint's weights into ``net``, with a clear error on any mismatch."""
+    try:
+        net.load_state_dict(checkpoint.weights, strict=True)
+    except RuntimeError as error:
+        raise ModelFileError(f"the model's weights do not fit this network ({error})") from error
+
+
+def _adam_tensors(net: nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Tensor]:
+    by_param = {param: name for name, param in net.named_parameters()}
+    tensors = {}
+    for param, state in optimizer.state.items():
+        for key in _ADAM_KEYS:
+            tensors[f"adam.{by_param[param]}.{key}"] = torch.as_tensor(state[key])
+    return tensors
+
+
+def restore_adam(net: nn.Module, optimizer: torch.optim.Optimizer, checkpoint: Checkpoint) -> bool:
+    """Load the checkpoint's Adam moments into ``optimizer`` (built on ``net.parameters()``).
+
+    Returns False, leaving the optimizer fresh, when the checkpoint has no optimizer state.
+    """
+    names = [name for name, _ in net.named_parameters()]
+    if not all(f"{name}.{key}" in checkpoint.adam for name in names for key in _ADAM_KEYS):
+        return False
+    state = {i: {key: checkpoint.adam[f"{name}.{key}"] for key in _ADAM_KEYS} for i, name in enumerate(names)}
+    optimizer.load_state_dict({"state": state, "param_groups": optimizer.state_dict()["param_groups"]})
+    return True

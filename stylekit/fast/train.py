@@ -1,0 +1,250 @@
+"""Training a fast style network: an iterator of progress frames.
+
+``train(config)`` yields a :class:`TrainFrame` after every optimizer step and
+a last one with ``done=True``. Validation pairs come every
+``config.val_every`` steps and on the last frame; checkpoints are written to
+``config.output`` every ``config.checkpoint_every`` steps and at the end
+(also after a stop request). Under torchrun each process trains a
+DistributedDataParallel replica on its share of the images; only rank 0
+validates and writes checkpoints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+from torch import Tensor
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader
+
+from ..devices import resolve_device
+from ..engine import Losses
+from ..images import ImageError, image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from ..vgg import load_backbone
+from . import distributed
+from .checkpoint import load_weights, read_checkpoint, restore_adam, save_checkpoint
+from .config import TrainConfig
+from .data import CropDataset, ResumableSampler, batches_per_epoch, collate, find_images
+from .network import TransformerNet
+from .perceptual import PerceptualLoss
+
+
+@dataclass
+class TrainControls:
+    """Read at every step; another thread may ask the run to stop (it then saves and ends)."""
+
+    stop: bool = False
+
+    def request_stop(self) -> None:
+        self.stop = True
+
+
+@dataclass
+class TrainFrame:
+    """Progress after one step. Losses are this process's batch's; rates count all processes."""
+
+    step: int  # steps done, counting those of a resumed checkpoint
+    total_steps: int
+    epoch: int  # 1-based epoch of this step
+    num_epochs: int
+    losses: Losses
+    images_per_second: float
+    elapsed: float  # seconds since this run's first step
+    eta_seconds: float
+    sample_ids: tuple[int, ...] = ()  # dataset indices in this process's batch
+    validation: tuple[np.ndarray, np.ndarray] | None = None  # (input, output) uint8 RGB, rank 0 only
+    skipped_files: int = 0  # unreadable dataset files met so far (this process)
+    checkpoint: str | None = None  # path written at this step
+    done: bool = False
+    message: str | None = None
+
+
+def train(config: TrainConfig, controls: TrainControls | None = None) -> Iterator[TrainFrame]:
+    """Train after ``config``; bad settings, files or images raise before the first frame."""
+    config.validate()
+    return _Trainer(config, controls or TrainControls()).frames()
+
+
+def first_readable_image(files) -> Image.Image:
+    """The first of ``files`` that loads."""
+    for path in files:
+        try:
+            return load_image(path)
+        except ImageError:
+            continue
+    raise ImageError("none of the dataset images could be read; check the folder holds JPEG or PNG photos")
+
+
+class _Trainer:
+    """State of one training run; ``frames()`` drives it."""
+
+    def __init__(self, config: TrainConfig, controls: TrainControls):
+        self.config, self.controls = config, controls
+        self.world = distributed.join(resolve_device(config.device))
+        try:
+            self._set_up()
+        except BaseException:
+            distributed.leave(self.world)
+            raise
+
+    def _set_up(self) -> None:
+        config, world = self.config, self.world
+        self.device = distributed.local_device(resolve_device(config.device), world)
+        cuda = self.device.type == "cuda"
+        self.amp = cuda  # bf16 autocast needs no loss scaling
+        self.memory_format = torch.channels_last if cuda else torch.contiguous_format
+        torch.backends.cudnn.benchmark = cuda
+
+        files = find_images(config.dataset, config.fraction, config.seed)
+        self.style_image = load_image(config.style)
+        val = load_image(config.val_image) if config.val_image else first_readable_image(files)
+        self.val_input = image_to_tensor(resize_to_longest(val, config.val_size), self.device)
+        self.val_input_array = tensor_to_array(self.val_input)
+
+        torch.manual_seed(config.seed)
+        self.net = TransformerNet().to(self.device, memory_format=self.memory_format)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr)
+        self.start_step = 0
+        if config.resume:
+            checkpoint = read_checkpoint(config.resume, with_optimizer=True)
+            load_weights(self.net, checkpoint)
+            restore_adam(self.net, self.optimizer, checkpoint)
+            self.start_step = checkpoint.steps
+        self.model = self.net
+        if world.distributed:
+            self.model = DistributedDataParallel(self.net, device_ids=[self.device.index] if cuda else None)
+
+        style = image_to_tensor(resize_to_longest(self.style_image, config.style_size or config.size), self.device)
+        content_layers, style_layers = config.layers
+        self.loss = PerceptualLoss(
+            load_backbone(config.backbone, "max", str(self.device)),
+            style,
+            content_layers,
+            style_layers,
+            (config.content_weight, config.style_weight, config.tv_weight),
+            autocast=self.amp,
+        )
+
+        self.sampler = ResumableSampler(files, world.size, world.rank, config.seed)
+        self.loader = DataLoader(
+            CropDataset(files, config.size),
+            batch_size=config.batch_size,
+            sampler=self.sampler,
+            num_workers=config.workers,
+            collate_fn=collate,
+            pin_memory=cuda,
+            persistent_workers=config.workers > 0,
+        )
+        self.per_epoch = batches_per_epoch(len(files), config.batch_size, world.size)
+        self.total = config.steps or config.epochs * self.per_epoch
+        self.failed: set[str] = set()
+
+    # ----- one step ---------------------------------------------------------
+    def _forward_backward(self, images: Tensor) -> Losses:
+        images = images.to(self.device, non_blocking=True, memory_format=self.memory_format)
+        self.optimizer.zero_grad(set_to_none=True)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
+            stylized = self.model(images)
+        terms = self.loss(stylized, images)
+        terms.total.backward()
+        return Losses(*torch.stack([terms.content, terms.style, terms.tv, terms.total]).detach().tolist())
+
+    def _agree(self, diverged: bool, stop: bool) -> tuple[bool, bool]:
+        """Whether any process diverged or was asked to stop (all processes must leave together)."""
+        flags = torch.tensor([float(diverged), float(stop)], device=self.device)
+        if self.world.distributed:
+            torch.distributed.all_reduce(flags, op=torch.distributed.ReduceOp.MAX)
+        return bool(flags[0]), bool(flags[1])
+
+    def _validate(self) -> tuple[np.ndarray, np.ndarray] | None:
+        if not self.world.is_main:
+            return None
+        with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
+            output = self.net(self.val_input.contiguous(memory_format=self.memory_format))
+        return self.val_input_array, tensor_to_array(output)
+
+    def _save(self, step: int, losses: Losses) -> str | None:
+        if not (self.world.is_main and self.config.output):
+            return None
+        info = {
+            "settings": self.config.to_dict(),
+            "steps": step,
+            "epochs_done": round(step / self.per_epoch, 4),
+            "losses": vars(losses),
+            "world_size": self.world.size,
+        }
+        save_checkpoint(self.config.output, self.net, info, self.style_image, self.optimizer)
+        return self.config.output
+
+    # ----- the run ----------------------------------------------------------
+    def frames(self) -> Iterator[TrainFrame]:
+        try:
+            yield from self._run()
+        finally:
+            distributed.leave(self.world)
+
+    def _run(self) -> Iterator[TrainFrame]:
+        config, step, losses, message = self.config, self.start_step, Losses(), None
+        num_epochs = math.ceil(self.total / self.per_epoch)
+        start, images = time.perf_counter(), 0
+        while step < self.total and message is None:
+            epoch, done_in_epoch = divmod(step, self.per_epoch)
+            self.sampler.set_position(epoch, done_in_epoch * config.batch_size)
+            for batch in self.loader:
+                self.failed |= batch.failed
+                new_losses = self._forward_backward(batch.images)
+                diverged, stop = self._agree(not math.isfinite(new_losses.total), self.controls.stop)
+                if diverged:
+                    message = (
+                        f"training diverged at step {step + 1} (the loss became {new_losses.total}); "
+                        "kept the weights of the step before. Lower the learning rate or the style weight"
+                    )
+                    break
+                self.optimizer.step()
+                step, losses = step + 1, new_losses
+                images += len(batch.indices) * self.world.size
+                elapsed = time.perf_counter() - start
+                rate = images / max(elapsed, 1e-9)
+                yield TrainFrame(
+                    step=step,
+                    total_steps=self.total,
+                    epoch=epoch + 1,
+                    num_epochs=num_epochs,
+                    losses=losses,
+                    images_per_second=rate,
+                    elapsed=elapsed,
+                    eta_seconds=(self.total - step) * elapsed / (step - self.start_step),
+                    sample_ids=batch.indices,
+                    validation=self._validate() if step % config.val_every == 0 else None,
+                    skipped_files=len(self.failed),
+                    checkpoint=self._save(step, losses) if step % config.checkpoint_every == 0 else None,
+                )
+                if stop:
+                    message = f"stopped at step {step} of {self.total}"
+                if step >= self.total or stop:
+                    break
+        elapsed = time.perf_counter() - start
+        if self.failed:
+            skipped = f"skipped {len(self.failed)} unreadable image file(s)"
+            message = f"{message}; {skipped}" if message else skipped
+        yield TrainFrame(
+            step=step,
+            total_steps=self.total,
+            epoch=min(step // self.per_epoch + 1, num_epochs),
+            num_epochs=num_epochs,
+            losses=losses,
+            images_per_second=images / max(elapsed, 1e-9),
+            elapsed=elapsed,
+            eta_seconds=0.0,
+            validation=self._validate(),
+            skipped_files=len(self.failed),
+            checkpoint=self._save(step, losses),
+            done=True,
+            message=message,
+        )

@@ -1,0 +1,168 @@
+"""The optimization engine on real weights and real assets at tiny sizes."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from stylekit import color
+from stylekit.config import ConfigError, StyleConfig
+from stylekit.devices import SizeLimitError
+from stylekit.engine import Controls, allocate_steps, scale_sizes, stylize
+from stylekit.images import image_to_tensor, load_image, resize_to_longest
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+CONTENT = ASSETS / "content" / "cat.jpg"
+STYLE = ASSETS / "styles" / "starry_swirls.jpg"
+OTHER_STYLE = ASSETS / "styles" / "stained_glass.jpg"
+
+
+def tiny(**overrides) -> StyleConfig:
+    settings = dict(size=64, steps=12, multiscale=False, device="cpu")
+    settings.update(overrides)
+    return StyleConfig(**settings)
+
+
+def run(config, controls=None, styles=(STYLE,), on_frame=None, **kwargs):
+    frames = []
+    for frame in stylize(config, CONTENT, list(styles), controls, **kwargs):
+        frames.append(frame)
+        if on_frame:
+            on_frame(frame)
+    return frames
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam", "sgd"])
+def test_each_optimizer_lowers_the_total_loss(optimizer):
+    frames = run(tiny(optimizer=optimizer, steps=15))
+    first, last = frames[0].losses.total, frames[-2].losses.total
+    assert last < 0.7 * first, (first, last)
+    final = frames[-1]
+    assert final.done and final.message is None
+    assert final.result.dtype == np.uint8 and max(final.result.shape[:2]) == 64
+
+
+def test_frames_report_progress():
+    frames = run(tiny(steps=5))
+    assert [f.step for f in frames[:-1]] == [1, 2, 3, 4, 5]
+    assert all(f.total_steps == 5 and f.preview is not None for f in frames)
+    assert all(not f.done for f in frames[:-1]) and frames[-1].done
+    assert frames[-2].steps_per_second > 0 and frames[-2].eta_seconds == pytest.approx(0.0, abs=1e-6)
+    assert frames[-1].settings["size"] == 64
+
+
+def test_controls_change_takes_effect_on_the_next_step():
+    controls = Controls.from_config(tiny())
+
+    def steer(frame):
+        if frame.step == 3:
+            controls.style_weight = 0.0
+
+    frames = run(tiny(steps=6), controls, on_frame=steer)
+    before, after = frames[2].losses, frames[3].losses
+    assert before.total == pytest.approx(1.0 * before.content + 30.0 * before.style + 1e-3 * before.tv, rel=1e-4)
+    assert after.total == pytest.approx(1.0 * after.content + 1e-3 * after.tv, rel=1e-4)
+    assert frames[-1].settings["style_weight"] == 0.0
+
+
+def test_stop_keeps_the_latest_image():
+    controls = Controls.from_config(tiny())
+    previews = {}
+
+    def stop_early(frame):
+        previews[frame.step] = frame.preview
+        if frame.step == 2:
+            controls.request_stop()
+
+    frames = run(tiny(steps=50), controls, on_frame=stop_early)
+    final = frames[-1]
+    assert final.done and final.step == 2 and "stopped" in final.message
+    np.testing.assert_array_equal(final.result, previews[2])
+
+
+def test_divergence_keeps_the_last_good_image():
+    controls = Controls.from_config(tiny(optimizer="adam"))
+
+    def poison(frame):
+        if frame.step == 3:
+            controls.learning_rate = math.nan
+
+    frames = run(tiny(optimizer="adam", steps=10), controls, on_frame=poison)
+    final = frames[-1]
+    assert final.done and "diverged" in final.message and final.step == 3
+    assert np.isfinite(final.result.astype(float)).all()
+    np.testing.assert_array_equal(final.result, frames[2].preview)
+
+
+def test_noise_init_is_deterministic_for_a_seed():
+    a = run(tiny(init="noise", steps=3, seed=7))[-1].result
+    b = run(tiny(init="noise", steps=3, seed=7))[-1].result
+    c = run(tiny(init="noise", steps=3, seed=8))[-1].result
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_blend_weight_zero_ignores_the_second_style():
+    single = run(tiny(steps=3))[-1].result
+    blended = run(tiny(steps=3, style_blend=[1.0, 0.0]), styles=(STYLE, OTHER_STYLE))[-1].result
+    np.testing.assert_array_equal(single, blended)
+
+
+def test_multiscale_runs_coarse_to_fine_to_the_full_size():
+    assert scale_sizes(512, 128, True) == [128, 181, 256, 362, 512]
+    assert scale_sizes(512, 128, False) == [512]
+    assert allocate_steps(10, 3) == [3, 3, 4]
+    assert allocate_steps(2, 5) == [1, 1]
+    frames = run(tiny(size=96, min_scale_size=48, multiscale=True, steps=6))
+    widths = [f.size[0] for f in frames[:-1]]
+    assert widths == sorted(widths) and widths[0] < widths[-1] == 96
+    assert scale_sizes(96, 48, True) == [48, 68, 96]
+    assert {f.scale_index for f in frames[:-1]} == {0, 1, 2}
+    assert max(frames[-1].result.shape[:2]) == 96
+
+
+def test_luminance_mode_keeps_the_content_colours():
+    final = run(tiny(keep_colors="luminance", steps=6))[-1]
+    content = image_to_tensor(resize_to_longest(load_image(CONTENT), 64))
+    result = image_to_tensor(final.result)
+    chroma = lambda t: color.rgb_to_yiq(t)[:, 1:]
+    assert (chroma(result) - chroma(content)).abs().mean() < 0.01
+    assert (color.rgb_to_yiq(result)[:, 0] - color.rgb_to_yiq(content)[:, 0]).abs().mean() > 0.01
+
+
+def test_colour_statistics_matching():
+    generator = torch.Generator().manual_seed(0)
+    source = torch.rand(1, 3, 16, 16, generator=generator) * 0.3
+    reference = torch.rand(1, 3, 16, 16, generator=generator) * 0.5 + 0.4
+    matched = color.match_color_statistics(source, reference)
+    torch.testing.assert_close(matched.mean((0, 2, 3)), reference.mean((0, 2, 3)), atol=1e-3, rtol=0)
+    torch.testing.assert_close(torch.cov(matched.reshape(3, -1)), torch.cov(reference.reshape(3, -1)), atol=1e-3, rtol=0)
+
+
+def test_style_scale_and_other_inits_run():
+    for overrides in ({"style_scale": 0.5}, {"init": "style"}, {"keep_colors": "match"}, {"pooling": "avg"}):
+        assert run(tiny(steps=2, **overrides))[-1].done
+
+
+def test_init_image_is_used():
+    start = np.zeros((48, 64, 3), np.uint8)
+    frames = run(tiny(init="image", steps=1, content_weight=0.0, style_weight=0.0, tv_weight=0.0), init_image=start)
+    assert frames[0].losses.content > 0.5  # a black start is far from the content
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"size": 5000}, "at most"),
+        ({"optimizer": "rmsprop"}, "optimizer must be one of"),
+        ({"style_layers": {"relu9_1": 1.0}}, "unknown style layer"),
+        ({"steps": 0}, "steps must be at least 1"),
+        ({"style_blend": [1.0, 2.0]}, "2 weights for 1 style"),
+        ({"init": "image"}, "needs an init image"),
+    ],
+)
+def test_bad_settings_fail_before_the_first_step(overrides, message):
+    with pytest.raises((ConfigError, SizeLimitError), match=message):
+        stylize(tiny(**overrides), CONTENT, [STYLE])
