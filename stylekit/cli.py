@@ -11,6 +11,7 @@ from .config import INITS, KEEP_COLORS, OPTIMIZERS, POOLINGS, TV_KINDS, ConfigEr
 from .devices import SizeLimitError
 from .engine import Controls, Frame, stylize
 from .export import ExportUnavailable, ProgressRecorder, save_png, write_gif, write_mp4
+from .fast.cli import add_parser as add_fast_parser
 from .images import ImageError
 from .vgg import BACKBONES, BackboneUnavailable, layer_names
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m stylekit", description="Neural style transfer.")
     commands = parser.add_subparsers(dest="command", required=True)
     add_stylize_parser(commands)
+    add_fast_parser(commands)
     return parser
 
 
@@ -49,7 +51,12 @@ def add_stylize_parser(commands) -> None:
     p.add_argument("--seed", type=int, default=defaults.seed)
     p.add_argument("--keep-colors", choices=KEEP_COLORS, default=defaults.keep_colors)
     p.add_argument("--style-scale", type=float, default=defaults.style_scale)
-    p.add_argument("--no-multiscale", dest="multiscale", action="store_false", help="optimize at full size only")
+    p.add_argument(
+        "--multiscale",
+        action=argparse.BooleanOptionalAction,
+        default=defaults.multiscale,
+        help="optimize coarse to fine (128 px up by sqrt 2) instead of at full size only",
+    )
     p.add_argument("--backbone", choices=tuple(BACKBONES), default=defaults.backbone)
     p.add_argument("--pooling", choices=POOLINGS, default=defaults.pooling)
     p.add_argument("--device", default=defaults.device, help="auto, cpu, cuda, cuda:1, mps")

@@ -47,9 +47,9 @@ class StyleConfig:
     """
 
     size: int = 384
-    steps: int = 300
+    steps: int = 120
     content_weight: float = 1.0
-    style_weight: float = 30.0
+    style_weight: float = 5.0
     tv_weight: float = 1e-3
     tv_kind: TVKind = "l2"
     content_layers: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CONTENT_LAYERS))
@@ -61,7 +61,7 @@ class StyleConfig:
     seed: int = 0
     keep_colors: KeepColors = "none"
     style_scale: float = 1.0
-    multiscale: bool = True
+    multiscale: bool = False
     min_scale_size: int = 128
     backbone: str = "vgg19-caffe"
     pooling: Literal["max", "avg"] = "max"

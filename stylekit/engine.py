@@ -137,8 +137,9 @@ class _Run:
         self.init_image = load_image(init_image) if init_image is not None else None
         if config.init == "image" and self.init_image is None:
             raise ConfigError("init 'image' needs an init image (--init-image)")
-        final = resize_to_longest(self.content, config.size)
-        check_size(final.width, final.height, self.device)
+        width, height = self.content.size
+        scale = config.size / max(width, height)
+        check_size(max(1, round(width * scale)), max(1, round(height * scale)), self.device)
         sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
         self.steps = allocate_steps(config.steps, len(sizes))
         self.sizes = sizes[len(sizes) - len(self.steps):]

@@ -31,7 +31,8 @@ UPLOAD_MAX_PIXELS = 40_000_000
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
 UPDATE_INTERVAL_S = 0.4  # at most one live update per this many seconds
 PLOT_MAX_POINTS = 200  # per loss curve
-GIF_FRAMES = 48  # about this many frames in the progression GIF
+GIF_FRAMES = 48  # at most this many frames in the progression GIF
+UPLOAD_LABELS = ("photo", "painting", "second painting")  # how messages name the image inputs
 LAYER_CHOICES = [name for name in layer_names("vgg19-caffe") if name.startswith("relu")]
 INIT_CHOICES = ("content", "noise", "style")  # "image" needs a fourth upload; the CLI offers it
 # Sliders that steer a running optimization, as log10 positions; a name less "_log" is its Controls field.
@@ -73,7 +74,7 @@ class StudioSettings:
     """The studio's controls, in UI units: loss weights and the learning rate as log10 slider positions."""
 
     size: int = _CONFIG_DEFAULTS.size
-    steps: int = 200
+    steps: int = _CONFIG_DEFAULTS.steps
     content_weight_log: float = to_log(_CONFIG_DEFAULTS.content_weight)
     style_weight_log: float = to_log(_CONFIG_DEFAULTS.style_weight)
     tv_weight_log: float = to_log(_CONFIG_DEFAULTS.tv_weight)
@@ -223,9 +224,9 @@ def restore_settings(png: str | Path | bytes) -> tuple[StudioSettings, list[str]
         raise StudioError("this image carries no stylekit settings; drop a PNG that stylekit saved")
     try:
         config = StyleConfig.from_dict(settings)
-        config.validate(len(config.style_blend or [None]))
+        config.validate(len(config.style_blend) if config.style_blend else 1)
         return StudioSettings.from_config(config)
-    except (ConfigError, TypeError, ValueError, ZeroDivisionError) as error:
+    except (TypeError, ValueError) as error:  # ValueError includes ConfigError
         raise StudioError(f"the settings in this PNG are not valid ({error})") from None
 
 
@@ -258,7 +259,7 @@ class Throttle:
 
 
 class LossHistory:
-    """Loss terms of every step, as a long table for a line plot."""
+    """Loss terms of every step, as a long table for a line plot (log10, so steps with a zero term are left out)."""
 
     TERMS = ("content", "style", "tv", "total")
 
@@ -267,19 +268,22 @@ class LossHistory:
 
     def add(self, frame: Frame) -> None:
         losses = frame.losses
-        self.rows.append((frame.step, losses.content, losses.style, losses.tv, losses.total))
+        values = (losses.content, losses.style, losses.tv, losses.total)
+        if all(value > 0 and math.isfinite(value) for value in values):
+            self.rows.append((frame.step, *values))
 
-    def table(self, max_points: int = PLOT_MAX_POINTS) -> pd.DataFrame:
-        """Columns step, term, log10 loss; at most ``max_points`` steps per term, the newest included."""
-        rows = self.rows[:: max(1, math.ceil(len(self.rows) / max_points))]
-        if self.rows and rows[-1] is not self.rows[-1]:
+    def table(self, max_points: int = PLOT_MAX_POINTS) -> pd.DataFrame | None:
+        """Columns step, term, log10 loss, every term at every step shown; None before the first row.
+
+        At most ``max_points`` steps, evenly spaced, the newest included. (A line plot fixes its
+        series on the first table it gets, hence all terms at every step and no empty tables.)
+        """
+        if not self.rows:
+            return None
+        rows = self.rows[:: math.ceil(len(self.rows) / max_points)]
+        if rows[-1] is not self.rows[-1]:
             rows.append(self.rows[-1])
-        records = [
-            (row[0], term, math.log10(value))
-            for row in rows
-            for term, value in zip(self.TERMS, row[1:])
-            if value > 0 and math.isfinite(value)
-        ]
+        records = [(row[0], term, math.log10(value)) for row in rows for term, value in zip(self.TERMS, row[1:])]
         return pd.DataFrame(records, columns=["step", "term", "log10 loss"])
 
 
@@ -288,7 +292,7 @@ class RunView:
     """What the UI shows at one moment of a run; the files come with the last view."""
 
     status: str
-    losses: pd.DataFrame
+    losses: pd.DataFrame | None
     image: np.ndarray | Path | None = None  # a shrunk preview, or the final PNG
     png: Path | None = None
     gif: Path | None = None
@@ -369,8 +373,8 @@ def run(
     Raises StudioError before the first view for anything the user can fix.
     The run follows ``session``'s controls: sliders steer it, ``stop`` ends it.
     """
-    content = load_upload("photo", photo)
-    styles = [load_upload("painting" if i == 0 else "second painting", p) for i, p in enumerate(paintings)]
+    content = load_upload(UPLOAD_LABELS[0], photo)
+    styles = [load_upload(label, p) for label, p in zip(UPLOAD_LABELS[1:], paintings)]
     try:
         config = settings.to_config(len(styles))
         device = resolve_device(config.device).type
@@ -379,23 +383,24 @@ def run(
     except _USER_ERRORS as error:
         raise StudioError(str(error)) from None
     if session.stop_requested:
-        yield RunView("Stopped before the run started.", LossHistory().table())
+        yield RunView("Stopped before the run started.", None)
         return
     session.controls, session.optimizer = controls, config.optimizer
     throttle = throttle or Throttle()
     history = LossHistory()
-    recorder = ProgressRecorder(every=max(1, config.steps // GIF_FRAMES), max_frames=GIF_FRAMES + 12)
+    recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)  # thins itself: evenly spaced wherever it stops
     try:
         for frame in frames:
-            history.add(frame)
             if frame.done:
                 yield _finish(session, frame, recorder, history, device)
                 return
+            history.add(frame)
             recorder.add(frame.step, frame.preview)
             if throttle.ready():
                 yield RunView(progress_text(frame, device), history.table(), _shrink(frame.preview))
     finally:
-        session.controls = None
+        if session.controls is controls:
+            session.controls = None
 
 
 def _finish(session: StudioSession, frame: Frame, recorder: ProgressRecorder, history: LossHistory, device: str):
@@ -436,5 +441,11 @@ def done_text(frame: Frame, device: str) -> str:
     rate = f"{frame.steps_per_second:.1f} steps/s"
     summary = f"{frame.step} steps in {_duration(frame.elapsed)} ({rate}) · {width}×{height} · {device}"
     if frame.message:
-        return f"{frame.message[0].upper()}{frame.message[1:]}. {summary}"
+        return f"{sentence(frame.message)} {summary}"
     return f"Done: {summary}"
+
+
+def sentence(text: str) -> str:
+    """A message as a sentence: capitalised, ending with a full stop."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."

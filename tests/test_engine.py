@@ -62,7 +62,7 @@ def test_controls_change_takes_effect_on_the_next_step():
 
     frames = run(tiny(steps=6), controls, on_frame=steer)
     before, after = frames[2].losses, frames[3].losses
-    assert before.total == pytest.approx(1.0 * before.content + 30.0 * before.style + 1e-3 * before.tv, rel=1e-4)
+    assert before.total == pytest.approx(1.0 * before.content + 5.0 * before.style + 1e-3 * before.tv, rel=1e-4)
     assert after.total == pytest.approx(1.0 * after.content + 1e-3 * after.tv, rel=1e-4)
     assert frames[-1].settings["style_weight"] == 0.0
 

@@ -21,7 +21,6 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
-from ..images import resize_to_longest
 from .network import ARCHITECTURE
 
 FORMAT = "stylekit-fast"
@@ -69,8 +68,10 @@ def save_checkpoint(
         tensors.update(_adam_tensors(net, optimizer))
     metadata = {"format": FORMAT, "stylekit": json.dumps({"architecture": ARCHITECTURE, **info})}
     if style_image is not None:
+        thumbnail = style_image.copy()
+        thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))  # shrinks only
         buffer = io.BytesIO()
-        resize_to_longest(style_image, THUMBNAIL_SIDE).save(buffer, format="PNG")
+        thumbnail.save(buffer, format="PNG")
         metadata["style_thumbnail"] = base64.b64encode(buffer.getvalue()).decode("ascii")
     path = Path(path)
     partial = path.with_name(path.name + ".partial")

@@ -45,7 +45,7 @@ class TrainConfig:
     size: int = 256  # training crops are size x size
     style_size: int | None = None  # longest side of the style image; None: ``size``
     content_weight: float = 1.0
-    style_weight: float = 5.0
+    style_weight: float = 2.0
     tv_weight: float = 1e-4
     content_layers: dict[str, float] | None = None  # None: the backbone's default
     style_layers: dict[str, float] | None = None

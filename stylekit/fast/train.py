@@ -1,8 +1,8 @@
 """Training a fast style network: an iterator of progress frames.
 
-``train(config)`` yields a :class:`TrainFrame` after every optimizer step and
-a last one with ``done=True``. Validation pairs come every
-``config.val_every`` steps and on the last frame; checkpoints are written to
+Iterating ``train(config)`` yields a :class:`TrainFrame` after every
+optimizer step and a last one with ``done=True``. Validation pairs come after
+the run's first step, every ``config.val_every`` steps and on the last frame; checkpoints are written to
 ``config.output`` every ``config.checkpoint_every`` steps and at the end
 (also after a stop request). Under torchrun each process trains a
 DistributedDataParallel replica on its share of the images; only rank 0
@@ -65,13 +65,16 @@ class TrainFrame:
     message: str | None = None
 
 
-def train(config: TrainConfig, controls: TrainControls | None = None) -> Iterator[TrainFrame]:
-    """Train after ``config``; bad settings, files or images raise before the first frame."""
+def train(config: TrainConfig, controls: TrainControls | None = None) -> "TrainingRun":
+    """Train after ``config``; bad settings, files or images raise here, before the first frame.
+
+    Iterate the returned run for its frames; ``run.net`` is this process's network.
+    """
     config.validate()
-    return _Trainer(config, controls or TrainControls()).frames()
+    return TrainingRun(config, controls or TrainControls())
 
 
-def first_readable_image(files) -> Image.Image:
+def _first_readable_image(files) -> Image.Image:
     """The first of ``files`` that loads."""
     for path in files:
         try:
@@ -81,8 +84,8 @@ def first_readable_image(files) -> Image.Image:
     raise ImageError("none of the dataset images could be read; check the folder holds JPEG or PNG photos")
 
 
-class _Trainer:
-    """State of one training run; ``frames()`` drives it."""
+class TrainingRun:
+    """State of one training run; iterating it drives the training."""
 
     def __init__(self, config: TrainConfig, controls: TrainControls):
         self.config, self.controls = config, controls
@@ -98,17 +101,18 @@ class _Trainer:
         self.device = distributed.local_device(resolve_device(config.device), world)
         cuda = self.device.type == "cuda"
         self.amp = cuda  # bf16 autocast needs no loss scaling
-        self.memory_format = torch.channels_last if cuda else torch.contiguous_format
-        torch.backends.cudnn.benchmark = cuda
+        # The network runs in channels_last everywhere: faster convolutions on GPUs, and on CPUs too.
+        if cuda:
+            torch.backends.cudnn.benchmark = True
 
         files = find_images(config.dataset, config.fraction, config.seed)
         self.style_image = load_image(config.style)
-        val = load_image(config.val_image) if config.val_image else first_readable_image(files)
+        val = load_image(config.val_image) if config.val_image else _first_readable_image(files)
         self.val_input = image_to_tensor(resize_to_longest(val, config.val_size), self.device)
         self.val_input_array = tensor_to_array(self.val_input)
 
         torch.manual_seed(config.seed)
-        self.net = TransformerNet().to(self.device, memory_format=self.memory_format)
+        self.net = TransformerNet().to(self.device, memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr)
         self.start_step = 0
         if config.resume:
@@ -147,7 +151,7 @@ class _Trainer:
 
     # ----- one step ---------------------------------------------------------
     def _forward_backward(self, images: Tensor) -> Losses:
-        images = images.to(self.device, non_blocking=True, memory_format=self.memory_format)
+        images = images.to(self.device, non_blocking=True, memory_format=torch.channels_last)
         self.optimizer.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
             stylized = self.model(images)
@@ -162,11 +166,15 @@ class _Trainer:
             torch.distributed.all_reduce(flags, op=torch.distributed.ReduceOp.MAX)
         return bool(flags[0]), bool(flags[1])
 
+    def _validation_due(self, step: int) -> bool:
+        """Every ``val_every`` steps, and after the first step of the run (a starting point to compare with)."""
+        return step % self.config.val_every == 0 or step == self.start_step + 1
+
     def _validate(self) -> tuple[np.ndarray, np.ndarray] | None:
         if not self.world.is_main:
             return None
         with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
-            output = self.net(self.val_input.contiguous(memory_format=self.memory_format))
+            output = self.net(self.val_input.contiguous(memory_format=torch.channels_last))
         return self.val_input_array, tensor_to_array(output)
 
     def _save(self, step: int, losses: Losses) -> str | None:
@@ -183,7 +191,7 @@ class _Trainer:
         return self.config.output
 
     # ----- the run ----------------------------------------------------------
-    def frames(self) -> Iterator[TrainFrame]:
+    def __iter__(self) -> Iterator[TrainFrame]:
         try:
             yield from self._run()
         finally:
@@ -221,7 +229,7 @@ class _Trainer:
                     elapsed=elapsed,
                     eta_seconds=(self.total - step) * elapsed / (step - self.start_step),
                     sample_ids=batch.indices,
-                    validation=self._validate() if step % config.val_every == 0 else None,
+                    validation=self._validate() if self._validation_due(step) else None,
                     skipped_files=len(self.failed),
                     checkpoint=self._save(step, losses) if step % config.checkpoint_every == 0 else None,
                 )

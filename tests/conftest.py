@@ -1,0 +1,38 @@
+"""Shared fixtures: small photos made in code, and the web app served on a free localhost port."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+import numpy as np
+import pytest
+from PIL import Image
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network here; before gradio is imported
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The URL of the whole app (``app.py``), launched once for the test session."""
+    import app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    demo = app.build_app()
+    app.launch(demo, port=port, prevent_thread_lock=True)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+@pytest.fixture
+def make_photo(tmp_path):
+    """A factory writing a small gradient photo in ``colour`` to ``tmp_path / name``; returns the path."""
+
+    def make(name: str = "photo.png", size=(80, 60), colour=(200, 80, 40)):
+        ramp = np.linspace(0.4, 1.0, size[0])[None, :, None]
+        Image.fromarray((np.array(colour) * ramp).repeat(size[1], axis=0).astype(np.uint8)).save(tmp_path / name)
+        return tmp_path / name
+
+    return make

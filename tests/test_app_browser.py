@@ -1,0 +1,102 @@
+"""The studio in a real browser (headless Debian Chromium through Playwright): a user's whole session."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import imageio.v3 as iio
+import pytest
+
+from stylekit.config import StyleConfig
+from stylekit.export import read_settings
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+STYLE = Path(__file__).resolve().parent.parent / "assets" / "styles" / "woodblock_wave.jpg"
+DEFAULT_STYLE_WEIGHT = StyleConfig().style_weight
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+
+
+@pytest.fixture
+def page(app_url):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.set_default_timeout(60_000)
+        page.goto(app_url)
+        yield page
+        browser.close()
+
+
+def set_slider(page, elem_id: str, value: int) -> None:
+    box = page.locator(f"#{elem_id} input[type=number]")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def new_result_images(page, seen: set, count: int, timeout: float = 120) -> None:
+    """Wait until the result shows ``count`` images not in ``seen`` (adding them)."""
+    wanted = len(seen) + count
+    deadline = time.monotonic() + timeout
+    while len(seen) < wanted:
+        assert time.monotonic() < deadline, f"the result changed only {len(seen)} times"
+        src = page.locator("#result img").get_attribute("src") if page.locator("#result img").count() else None
+        if src:
+            seen.add(src)
+        time.sleep(0.1)
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
+    expect = sync_api.expect
+    page.locator("#photo input[type=file]").set_input_files(make_photo(size=(120, 90)))
+    page.locator("#painting input[type=file]").set_input_files(STYLE)
+    expect(page.locator("#photo img")).to_be_visible()
+    expect(page.locator("#painting img")).to_be_visible()
+    set_slider(page, "size", 96)
+    set_slider(page, "steps", 1000)
+    shot(page, "browser-1-ready")
+
+    page.get_by_role("button", name="Stylize", exact=True).click()
+    seen: set[str] = set()
+    new_result_images(page, seen, 2)
+    expect(page.locator("#status")).to_contain_text("Step ")
+    shot(page, "browser-2-running")
+
+    readout = page.locator("#style-weight .info-text")
+    expect(readout).to_have_text(f"= {DEFAULT_STYLE_WEIGHT:g}")
+    page.locator("#style-weight input[type=range]").focus()
+    for _ in range(20):
+        page.keyboard.press("ArrowRight")
+    expect(readout).not_to_have_text(f"= {DEFAULT_STYLE_WEIGHT:g}")
+    new_result_images(page, seen, 2)  # the run goes on with the new weight
+    expect(page.locator("#status")).to_contain_text("Step ")
+    shot(page, "browser-3-steered")
+
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Stopped at step")
+    expect(page.get_by_role("button", name="Stylize", exact=True)).to_be_enabled()
+    shot(page, "browser-4-stopped")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download GIF", exact=True).click()
+    gif = tmp_path / "progress.gif"
+    download.value.save_as(gif)
+    assert iio.imread(gif, index=None).shape[0] >= 2
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PNG", exact=True).click()
+    png = tmp_path / "result.png"
+    download.value.save_as(png)
+    settings = read_settings(png)
+    assert settings["style_weight"] > DEFAULT_STYLE_WEIGHT  # the steered weight reached the engine
+    assert settings["size"] == 96
+    assert re.fullmatch(r"= [\d.]+", readout.inner_text())

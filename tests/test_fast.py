@@ -1,0 +1,464 @@
+"""Fast style networks: network, data, training, checkpoints, apply, distributed training, CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from safetensors.torch import load_file, save_file
+
+from stylekit.color import rgb_to_yiq
+from stylekit.config import ConfigError
+from stylekit.fast import (
+    ApplyConfig,
+    ModelFileError,
+    TrainConfig,
+    TrainControls,
+    TransformerNet,
+    load_model,
+    read_checkpoint,
+    stylize_folder,
+    stylize_image,
+    train,
+)
+from stylekit.fast.checkpoint import PICKLE_REFUSAL, restore_adam, save_checkpoint
+from stylekit.fast.data import CropDataset, ResumableSampler, collate, find_images
+from stylekit.fast.perceptual import PerceptualLoss
+from stylekit.fast.session import FastSession, TrainSettings, run_training, stylize_frame, stylize_photo
+from stylekit.images import image_to_tensor, resize_to_longest
+from stylekit.studio import StudioError, Throttle
+from stylekit.vgg import load_backbone
+
+ROOT = Path(__file__).resolve().parents[1]
+STEPS = 12
+
+
+def synthetic_photo(width: int, height: int, seed: int) -> Image.Image:
+    """A smooth colour field with a few bright discs: something with edges and colour to learn on."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] / max(width, height)
+    pixels = np.stack([np.sin(6 * x + rng.uniform(0, 6)), np.cos(5 * y + rng.uniform(0, 6)), x * y], -1)
+    for _ in range(3):
+        cx, cy, r = rng.uniform(0, 1, 3) * [width, height, 0.3 * min(width, height)]
+        disc = (np.mgrid[0:height, 0:width][1] - cx) ** 2 + (np.mgrid[0:height, 0:width][0] - cy) ** 2 < r**2
+        pixels[disc] = rng.uniform(-1, 1, 3)
+    return Image.fromarray(((pixels + 1) * 127.5).clip(0, 255).astype(np.uint8))
+
+
+def write_dataset(folder: Path, count: int) -> Path:
+    """``count`` photos of varied sizes, half of them in a subfolder."""
+    for index in range(count):
+        target = folder / ("nested" if index % 2 else "") / f"photo{index}.{'png' if index % 3 else 'jpg'}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        synthetic_photo(64 + 8 * index, 64 + 4 * (count - index), index).save(target)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("fast")
+    dataset = write_dataset(root / "dataset", 5)
+    synthetic_photo(70, 60, 99).convert("L").save(dataset / "grey.png")
+    (dataset / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
+    y, x = np.mgrid[0:64, 0:64]
+    colours = np.stack([np.sin(x / 5 + y / 9), np.sin(y / 4), np.cos((x + y) / 6)], -1)
+    strokes = np.sin((x - y) * 1.3)[..., None]
+    Image.fromarray(((colours + strokes + 2) * 63).astype(np.uint8)).save(root / "style.png")  # a "painting"
+    return {"root": root, "dataset": dataset, "style": root / "style.png"}
+
+
+def tiny_config(files, **changes) -> TrainConfig:
+    settings = dict(
+        style=str(files["style"]),
+        dataset=str(files["dataset"]),
+        steps=STEPS,
+        batch_size=2,
+        size=32,
+        workers=0,
+        val_size=40,
+        val_every=4,
+        lr=3e-4,  # Adam's first steps at the usual 1e-3 overshoot before the loss comes down
+        style_weight=5.0,
+        device="cpu",
+    )
+    return TrainConfig(**{**settings, **changes})
+
+
+@pytest.fixture(scope="module")
+def trained(files):
+    """One tiny training run, shared by the tests that need a trained model."""
+    output = files["root"] / "model.safetensors"
+    frames = list(train(tiny_config(files, output=str(output))))
+    return output, frames
+
+
+# ----- network ----------------------------------------------------------------
+@pytest.mark.parametrize("height,width", [(97, 131), (1, 1), (5, 300), (64, 64)])
+def test_network_output_has_the_input_size_and_image_range(height, width):
+    net = TransformerNet()
+    with torch.no_grad():
+        out = net(torch.rand(2, 3, height, width))
+    assert out.shape == (2, 3, height, width)
+    assert 0 <= out.min() and out.max() <= 1
+
+
+def test_network_layout_follows_johnson_et_al():
+    net = TransformerNet()
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size[0], c.stride[0]) for c in convs[:3]] == [
+        (3, 32, 9, 1),
+        (32, 64, 3, 2),
+        (64, 128, 3, 2),
+    ]
+    assert len(net.residuals) == 5
+    assert [(c.in_channels, c.out_channels, c.kernel_size[0]) for c in convs[-3:]] == [
+        (128, 64, 3),
+        (64, 32, 3),
+        (32, 3, 9),
+    ]
+    assert not any(isinstance(m, torch.nn.ConvTranspose2d) for m in net.modules())
+
+
+# ----- data -------------------------------------------------------------------
+def test_find_images_is_recursive_and_fraction_takes_a_seeded_share(files, tmp_path):
+    found = find_images(files["dataset"])
+    assert len(found) == 7 and any("nested" in str(p) for p in found)
+    share = find_images(files["dataset"], fraction=0.5, seed=3)
+    assert len(share) == 4 and share == find_images(files["dataset"], fraction=0.5, seed=3)
+    with pytest.raises(ConfigError, match="no JPEG or PNG"):
+        find_images(tmp_path)
+
+
+def test_dataset_converts_grey_and_skips_unreadable_files(files):
+    paths = find_images(files["dataset"])
+    dataset = CropDataset(paths, 32)
+    broken = next(i for i, p in enumerate(paths) if p.name == "broken.jpg")
+    grey = next(i for i, p in enumerate(paths) if p.name == "grey.png")
+    sample = dataset[broken]
+    assert sample.failed == (str(paths[broken]),) and sample.index == (broken + 1) % len(paths)
+    assert dataset[grey].image.shape == (3, 32, 32)
+    batch = collate([dataset[broken], dataset[grey]])
+    assert batch.images.shape == (2, 3, 32, 32) and batch.failed == {str(paths[broken])}
+
+
+def test_sampler_shares_out_disjoint_data_and_resumes_part_way():
+    ranks = [ResumableSampler(list(range(10)), 2, rank, seed=0) for rank in range(2)]
+    for sampler in ranks:
+        sampler.set_position(epoch=1, skip=0)
+    first, second = (list(s) for s in ranks)
+    assert not set(first) & set(second) and len(first) == len(second) == 5
+    ranks[0].set_position(epoch=1, skip=2)
+    assert list(ranks[0]) == first[2:] and len(ranks[0]) == 3
+
+
+# ----- training ---------------------------------------------------------------
+def test_training_yields_frames_and_lowers_the_loss(files, trained):
+    output, frames = trained
+    steps = [f.step for f in frames]
+    assert steps == list(range(1, STEPS + 1)) + [STEPS] and frames[-1].done
+    assert [f.step for f in frames[:-1] if f.validation is not None] == [1, *range(4, STEPS + 1, 4)]
+    val_in, val_out = frames[-1].validation
+    assert val_in.shape == val_out.shape and max(val_in.shape[:2]) == 40
+    assert frames[-1].skipped_files == 1 and "skipped 1 unreadable" in frames[-1].message
+    assert frames[-1].checkpoint == str(output) and output.exists()
+    assert frames[-1].images_per_second > 0 and frames[3].eta_seconds > 0
+
+    # The training photos, whole, and the same loss: the initial network (seeded) against the trained one.
+    config = tiny_config(files)
+    style = image_to_tensor(resize_to_longest(Image.open(files["style"]).convert("RGB"), config.size))
+    loss = PerceptualLoss(load_backbone(), style, *config.layers, (1.0, config.style_weight, config.tv_weight))
+    photos = [Image.open(p).convert("RGB") for p in find_images(files["dataset"]) if p.name != "broken.jpg"]
+    batch = torch.cat([image_to_tensor(photo.resize((32, 32))) for photo in photos])
+    torch.manual_seed(config.seed)
+    untrained = TransformerNet()
+    with torch.no_grad():
+        before = loss(untrained(batch), batch).total.item()
+        after = loss(load_model(output, "cpu").net(batch), batch).total.item()
+    assert after < 0.8 * before
+
+
+def test_stop_request_ends_the_run_with_a_checkpoint(files, tmp_path):
+    controls = TrainControls()
+    run = train(tiny_config(files, output=str(tmp_path / "m.safetensors"), steps=50), controls)
+    frames = []
+    for frame in run:
+        frames.append(frame)
+        controls.request_stop()
+    # The step under way when the request came is completed.
+    assert [f.step for f in frames] == [1, 2, 2] and frames[-1].message.startswith("stopped at step 2 of 50")
+    assert read_checkpoint(tmp_path / "m.safetensors").steps == 2
+
+
+def test_bad_settings_raise_before_training(files):
+    with pytest.raises(ConfigError, match="fraction"):
+        train(tiny_config(files, fraction=0))
+    with pytest.raises(ConfigError, match="unknown style layer"):
+        train(tiny_config(files, style_layers={"relu9_9": 1.0}))
+    with pytest.raises(ConfigError, match="dataset folder not found"):
+        train(tiny_config(files, dataset=str(files["root"] / "missing")))
+
+
+# ----- checkpoints ------------------------------------------------------------
+def test_checkpoint_round_trip_gives_identical_outputs(files, trained):
+    output, _ = trained
+    model = load_model(output, "cpu")
+    checkpoint = read_checkpoint(output)
+    assert checkpoint.steps == STEPS and checkpoint.info["settings"]["size"] == 32
+    assert checkpoint.thumbnail.size == (64, 64)
+    resaved = files["root"] / "resaved.safetensors"
+    save_checkpoint(resaved, model.net, checkpoint.info)
+    image = torch.rand(1, 3, 37, 53)
+    first = model.stylize_tensor(image, ApplyConfig())
+    second = load_model(resaved, "cpu").stylize_tensor(image, ApplyConfig())
+    assert torch.equal(first, second)
+
+
+def test_resume_continues_the_step_count(files, trained, tmp_path):
+    output, _ = trained
+    resumed = tmp_path / "resumed.safetensors"
+    frames = list(train(tiny_config(files, resume=str(output), output=str(resumed), steps=STEPS + 3)))
+    assert [f.step for f in frames] == [STEPS + 1, STEPS + 2, STEPS + 3, STEPS + 3]
+    assert read_checkpoint(resumed).steps == STEPS + 3
+
+
+def test_adam_state_survives_a_checkpoint(tmp_path):
+    net = TransformerNet()
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    net(torch.rand(1, 3, 16, 16)).mean().backward()
+    optimizer.step()
+    save_checkpoint(tmp_path / "m.safetensors", net, {"steps": 1}, optimizer=optimizer)
+    fresh = torch.optim.Adam(net.parameters(), lr=1e-3)
+    assert restore_adam(net, fresh, read_checkpoint(tmp_path / "m.safetensors", with_optimizer=True))
+    for param in net.parameters():
+        for key in ("exp_avg", "exp_avg_sq", "step"):
+            assert torch.equal(fresh.state[param][key], optimizer.state[param][key])
+
+
+def test_pickles_are_refused_without_being_unpickled(tmp_path, monkeypatch):
+    torch_file, pickle_file = tmp_path / "model.pth", tmp_path / "model.pkl"
+    torch.save(TransformerNet().state_dict(), torch_file)
+    pickle_file.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a pickle was loaded")
+
+    monkeypatch.setattr(pickle, "load", forbidden)
+    monkeypatch.setattr(pickle, "loads", forbidden)
+    monkeypatch.setattr(torch, "load", forbidden)
+    for path in (torch_file, pickle_file):
+        with pytest.raises(ModelFileError) as error:
+            load_model(path, "cpu")
+        assert str(error.value) == PICKLE_REFUSAL
+
+
+def test_other_non_models_are_refused_clearly(tmp_path):
+    junk, plain = tmp_path / "junk.bin", tmp_path / "plain.safetensors"
+    junk.write_bytes(b"hello, not a model at all")
+    save_file({"x": torch.zeros(2)}, plain)
+    with pytest.raises(ModelFileError, match="not a stylekit safetensors model"):
+        load_model(junk, "cpu")
+    with pytest.raises(ModelFileError, match="no stylekit metadata"):
+        load_model(plain, "cpu")
+    with pytest.raises(ModelFileError, match="not found"):
+        load_model(tmp_path / "missing.safetensors", "cpu")
+
+
+# ----- apply ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def model(trained):
+    return load_model(trained[0], "cpu")
+
+
+def test_apply_keeps_odd_sizes(model):
+    result = stylize_image(model, synthetic_photo(97, 131, 1), ApplyConfig())
+    assert result.shape == (131, 97, 3)
+    assert stylize_image(model, synthetic_photo(97, 131, 1), ApplyConfig(size=50)).shape == (50, 37, 3)
+
+
+def test_strength_zero_returns_the_input_and_strength_blends(model):
+    photo = synthetic_photo(45, 30, 2)
+    assert np.array_equal(stylize_image(model, photo, ApplyConfig(strength=0)), np.asarray(photo))
+    full = stylize_image(model, photo, ApplyConfig(strength=1)).astype(float)
+    half = stylize_image(model, photo, ApplyConfig(strength=0.5)).astype(float)
+    assert np.abs(half - (full + np.asarray(photo)) / 2).max() <= 1
+
+
+def test_keep_colors_keeps_the_photos_chroma(model):
+    photo = synthetic_photo(40, 40, 3)
+    kept = stylize_image(model, photo, ApplyConfig(keep_colors=True))
+    chroma = [rgb_to_yiq(image_to_tensor(np.asarray(image)))[:, 1:] for image in (photo, kept)]
+    assert (chroma[0] - chroma[1]).abs().mean() < 0.02
+
+
+def test_folder_mode_stylizes_every_image_and_reports_unreadable_ones(model, tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    synthetic_photo(30, 20, 4).save(source / "a.jpg")
+    synthetic_photo(21, 33, 5).save(source / "b.png")
+    (source / "c.png").write_bytes(b"not a png")
+    report = stylize_folder(model, source, tmp_path / "out", ApplyConfig())
+    assert [p.name for p in report.written] == ["a.png", "b.png"]
+    assert list(report.skipped) == [str(source / "c.png")]
+    assert Image.open(tmp_path / "out" / "b.png").size == (21, 33)
+
+
+# ----- distributed ------------------------------------------------------------
+def _ddp_worker(rank: int, port: int, folder: str, style: str) -> None:
+    """One torchrun-like process: join through the environment, train, dump weights and data seen."""
+    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), LOCAL_RANK=str(rank))
+    os.environ["WORLD_SIZE"] = "2"
+    torch.set_num_threads(1)
+    config = TrainConfig(
+        style=style, dataset=f"{folder}/data", steps=2, batch_size=2, size=32, workers=0, device="cpu", val_size=32
+    )
+    run = train(config)
+    seen = [index for frame in run if not frame.done for index in frame.sample_ids]
+    save_file({k: v.contiguous() for k, v in run.net.state_dict().items()}, f"{folder}/rank{rank}.safetensors")
+    Path(f"{folder}/seen{rank}.json").write_text(json.dumps(seen))
+
+
+def test_distributed_replicas_see_different_data_and_end_identical(files, tmp_path):
+    write_dataset(tmp_path / "data", 8)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    torch.multiprocessing.spawn(_ddp_worker, args=(port, str(tmp_path), str(files["style"])), nprocs=2)
+    weights = [load_file(tmp_path / f"rank{rank}.safetensors") for rank in range(2)]
+    assert weights[0].keys() == weights[1].keys()
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    torch.manual_seed(0)
+    initial = TransformerNet().state_dict()
+    assert not torch.equal(initial["decoder.2.1.weight"], weights[0]["decoder.2.1.weight"])
+    seen = [json.loads((tmp_path / f"seen{rank}.json").read_text()) for rank in range(2)]
+    assert len(seen[0]) == len(seen[1]) == 4 and not set(seen[0]) & set(seen[1])
+
+
+# ----- command line -----------------------------------------------------------
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "stylekit", "fast", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_trains_resumes_and_applies(files, tmp_path):
+    common = ["--size", "32", "--batch-size", "2", "--workers", "1", "--device", "cpu", "--val-every", "1"]
+    train_args = [str(files["style"]), str(files["dataset"]), "-o", "m.safetensors", "--steps", "3", *common]
+    done = run_cli("train", *train_args, "--gif", "progress.gif", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "wrote m.safetensors after 3 steps" in done.stdout and "skipped 1 unreadable" in done.stderr
+    assert Image.open(tmp_path / "progress.gif").n_frames == 3
+
+    resumed = run_cli("train", *train_args[:-2], "--steps", "4", "--resume", "m.safetensors", *common, cwd=tmp_path)
+    assert resumed.returncode == 0 and "after 4 steps" in resumed.stdout, resumed.stderr
+
+    synthetic_photo(97, 131, 6).save(tmp_path / "photo.jpg")
+    applied = run_cli("apply", "m.safetensors", "photo.jpg", "-o", "out.png", "--strength", "0.8", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stderr
+    assert Image.open(tmp_path / "out.png").size == (97, 131)
+
+    folder = run_cli("apply", "m.safetensors", str(files["dataset"]), "-o", "styled", cwd=tmp_path)
+    assert folder.returncode == 0 and "wrote 4 images to styled (1 skipped)" in folder.stdout, folder.stderr
+
+
+def test_cli_bad_input_exits_2_with_one_line(files, tmp_path):
+    torch.save({"w": torch.zeros(1)}, tmp_path / "model.pt")
+    synthetic_photo(20, 20, 0).save(tmp_path / "photo.png")
+    cases = [
+        (["apply", "model.pt", "photo.png"], "pickle"),
+        (["apply", "missing.safetensors", "photo.png"], "model file not found"),
+        (["train", str(files["style"]), "no_such_folder", "--steps", "1"], "dataset folder not found"),
+        (["train", str(files["style"]), str(files["dataset"]), "--fraction", "2"], "fraction"),
+    ]
+    for args, expected in cases:
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and expected in result.stderr
+
+
+# ----- the app's session helper and the app ----------------------------------
+def tiny_settings(**changes) -> TrainSettings:
+    return TrainSettings(**{**dict(length_unit="steps", length=3, size=32, batch_size=2), **changes})
+
+
+def test_a_session_trains_streams_views_and_then_stylizes(files):
+    session, settings = FastSession(), tiny_settings(val_every=1)
+    views = list(run_training(session, settings, str(files["style"]), str(files["dataset"]), Throttle(0)))
+    *progress, final = views
+    assert progress[0].status.startswith("Step 1 / 3 · epoch 1 of 1") and progress[0].validation is not None
+    assert final.status.startswith("Done: 3 steps") and "Skipped 1 unreadable" in final.status
+    assert set(final.losses["term"]) == {"content", "style", "tv", "total"}
+    assert read_checkpoint(final.checkpoint).steps == 3 and Image.open(final.gif).n_frames == 3
+    [(label, path)] = session.trained.items()
+    assert path == str(final.checkpoint) and label.startswith("style · 3 steps")
+
+    photo = synthetic_photo(1500, 900, 9)
+    assert stylize_photo(session, label, None, photo, 1.0, False).shape == (614, 1024, 3)
+    frame = np.asarray(synthetic_photo(640, 480, 9))
+    assert stylize_frame(session, label, None, frame, 0.5, True).shape == (240, 320, 3)
+    session.close()
+    assert session.folder is None and not final.checkpoint.exists()
+
+
+def test_a_stop_request_still_gives_the_model(files):
+    session = FastSession()
+    views = run_training(session, tiny_settings(length=100), str(files["style"]), str(files["dataset"]), Throttle(0))
+    first = next(views)
+    session.stop()
+    final = list(views)[-1]
+    assert first.status.startswith("Step 1 / 100") and final.status.startswith("Done: 2 steps")
+    assert "Stopped at step 2 of 100" in final.status and final.checkpoint.exists()
+    session.close()
+
+
+@pytest.mark.parametrize(
+    "style,dataset,settings,message",
+    [
+        (None, "x", {}, "add a style image first"),
+        ("style", " ", {}, "give the path of a folder"),
+        ("style", "missing", {}, "dataset folder not found"),
+        ("style", "dataset", {"length_unit": "epochs", "length": 0}, "epochs must be at least 1"),
+    ],
+)
+def test_training_problems_are_explained(files, style, dataset, settings, message):
+    style = style and str(files[style])
+    dataset = str(files[dataset]) if dataset in files else dataset
+    with pytest.raises(StudioError, match=message):
+        next(run_training(FastSession(), tiny_settings(**settings), style, dataset))
+
+
+def test_instant_style_explains_missing_and_unsafe_models(tmp_path):
+    session, photo = FastSession(), synthetic_photo(20, 20, 0)
+    with pytest.raises(StudioError, match="choose a model"):
+        stylize_photo(session, None, None, photo, 1.0, False)
+    torch.save({"w": torch.zeros(1)}, tmp_path / "model.safetensors")
+    with pytest.raises(StudioError, match="never loads pickles"):
+        stylize_photo(session, None, str(tmp_path / "model.safetensors"), photo, 1.0, False)
+
+
+def test_the_app_trains_and_stylizes_with_an_uploaded_model(app_url, files, trained, tmp_path):
+    from gradio_client import Client, handle_file
+
+    client = Client(app_url, verbose=False)
+    settings = dict(unit="steps", length=2, size=64, batch=2, style_weight=5, fraction=1)
+    style = handle_file(str(files["style"]))
+    job = client.submit(style, str(files["dataset"]), *settings.values(), api_name="/train_fast")
+    job.result(timeout=240)
+    validation, status, losses, model, gif = job.outputs()[-1]
+    assert status.startswith("Done: 2 steps"), status
+    assert model["interactive"] and read_checkpoint(model["value"]).steps == 2
+    synthetic_photo(97, 131, 5).save(tmp_path / "photo.png")
+    result = client.predict(
+        None, handle_file(str(trained[0])), handle_file(str(tmp_path / "photo.png")), 1.0, False,
+        api_name="/stylize_fast",
+    )
+    assert Image.open(result).size == (97, 131)

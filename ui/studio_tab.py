@@ -1,0 +1,246 @@
+"""The Studio tab: pick a photo and a painting, stylize, steer the run live, download the results."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import gradio as gr
+
+from stylekit import studio
+from stylekit.config import KEEP_COLORS, OPTIMIZERS, POOLINGS, TV_KINDS
+from stylekit.studio import LIVE_RANGES, RANGES, StudioError, StudioSession, StudioSettings
+from ui import DEVICE_QUEUE
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+PHOTOS = sorted(str(p) for p in (ASSETS / "content").glob("*.jpg"))
+PAINTINGS = sorted(str(p) for p in (ASSETS / "styles").glob("*.jpg"))
+LOSS_COLORS = {"content": "#2563eb", "style": "#db2777", "tv": "#9ca3af", "total": "#111827"}
+FIRST, SECOND = "Painting", "Second painting"
+LIVE_LABELS = {
+    "content_weight_log": "Content weight",
+    "style_weight_log": "Style weight",
+    "tv_weight_log": "Smoothness (TV weight)",
+    "lr_scale_log": "Learning rate",
+}
+
+
+def build_studio_tab(concurrency_limit: int = 1) -> None:
+    """Lay out the studio in the current Blocks context and wire its events.
+
+    ``concurrency_limit``: how many runs share the compute device at once.
+    """
+    gr.Markdown(
+        "Pick a photo and a painting, press **Stylize**, and steer the weights while it paints; "
+        "then download the picture and a GIF of how it got there."
+    )
+    session = gr.State(StudioSession(), delete_callback=StudioSession.close)
+    defaults = StudioSettings()
+    settings: dict[str, gr.components.Component] = {}
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            photo, painting, painting2, gallery, gallery_target = _inputs(settings, defaults)
+            _advanced(settings, defaults)
+            restore = gr.File(
+                label="Restore settings: drop a PNG saved by stylekit", file_types=[".png"], height=120,
+                elem_id="restore",
+            )
+        with gr.Column(scale=6):
+            out = _outputs(settings, defaults)
+
+    quiet = {"show_progress": "hidden", "api_visibility": "private"}
+    gallery.select(_pick_painting, [gallery_target], [painting, painting2], **quiet)
+    for label, image in zip(studio.UPLOAD_LABELS, (photo, painting, painting2)):
+        # Raw payloads (preprocess=False): Gradio's own decoding would fail on a broken file without saying why.
+        image.change(partial(_check_upload, label), [image], [image], preprocess=False, **quiet)
+    photo.change(_fit_size, [photo, settings["size"]], [settings["size"]], preprocess=False, **quiet)
+    for name in LIVE_RANGES:
+        slider = settings[name]
+        steer = partial(_steer, name)
+        slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **quiet)
+    buttons = [out["stylize"], out["stop"]]
+    running = out["stylize"].click(_begin, [session], [*buttons, out["status"]], **quiet)
+    running = running.then(
+        _run,
+        [session, photo, painting, painting2],
+        [out["result"], out["status"], out["plot"], out["png"], out["gif"]],
+        inputs_kwargs=settings,
+        api_name="stylize",
+        concurrency_limit=concurrency_limit,
+        concurrency_id=DEVICE_QUEUE,
+        show_progress="minimal",
+        show_progress_on=[out["result"]],
+    )
+    running.then(_end, None, buttons, **quiet)
+    running.failure(_end, None, buttons, **quiet)  # Gradio 6 skips .then after an error
+    out["stop"].click(StudioSession.stop, [session], None, concurrency_limit=None, **quiet)
+    restore.upload(_restore, [restore], [settings[name] for name in StudioSettings.names()], **quiet)
+
+
+def _inputs(settings: dict, defaults: StudioSettings):
+    """Photo, painting(s), the gallery of bundled paintings, size and steps."""
+    with gr.Row():
+        image = partial(gr.Image, type="filepath", image_mode=None, height=260)
+        photo = image(label="Photo", sources=["upload", "webcam", "clipboard"], elem_id="photo")
+        painting = image(label=FIRST, sources=["upload", "clipboard"], elem_id="painting")
+    gr.Examples([[p] for p in PHOTOS], [photo], label="Example photos", examples_per_page=len(PHOTOS))
+    gr.Markdown("**Paintings**: click one to use it, or upload your own above.")
+    gallery = gr.Gallery(
+        [(p, Path(p).stem.replace("_", " ")) for p in PAINTINGS], show_label=False,
+        columns=4, height=280, allow_preview=False, object_fit="cover", buttons=[], elem_id="gallery",
+    )
+    with gr.Accordion("Blend a second painting", open=False):
+        with gr.Row():
+            painting2 = gr.Image(
+                label=SECOND, type="filepath", image_mode=None, height=180,
+                sources=["upload", "clipboard"], elem_id="painting2",
+            )
+            with gr.Column():
+                settings["blend"] = gr.Slider(
+                    *RANGES["blend"], value=defaults.blend, step=0.05, label="Blend",
+                    info="0: only the first painting · 1: only the second",
+                )
+                gallery_target = gr.Radio([FIRST, SECOND], value=FIRST, label="A click in the gallery sets")
+    with gr.Row():
+        settings["size"] = gr.Slider(
+            RANGES["size"][0], studio.max_size(None), value=defaults.size, step=8,
+            label="Output size (px)", info="longest side", elem_id="size",
+        )
+        settings["steps"] = gr.Slider(
+            *RANGES["steps"], value=defaults.steps, step=1, label="Steps", info="over all scales", elem_id="steps",
+        )
+    return photo, painting, painting2, gallery, gallery_target
+
+
+def _outputs(settings: dict, defaults: StudioSettings) -> dict:
+    """The result, the run buttons, the live sliders, the loss plot and the downloads."""
+    out = {"result": gr.Image(label="Result", interactive=False, height=440, format="png", elem_id="result")}
+    out["status"] = gr.Markdown("Pick a photo and a painting, then press **Stylize**.", elem_id="status")
+    with gr.Row():
+        out["stylize"] = gr.Button("Stylize", variant="primary", scale=3)
+        out["stop"] = gr.Button("Stop", variant="stop", interactive=False, scale=1)
+    gr.Markdown("**Steer while it runs**: these take effect within a few steps.")
+    with gr.Group():
+        names = list(LIVE_RANGES)
+        for pair in (names[:2], names[2:]):
+            with gr.Row():
+                for name in pair:
+                    position = getattr(defaults, name)
+                    settings[name] = gr.Slider(
+                        *LIVE_RANGES[name], value=position, step=0.01, label=LIVE_LABELS[name],
+                        info=studio.readout(name, position), elem_classes="log-slider",
+                        elem_id=name.removesuffix("_log").replace("_", "-"),
+                    )
+    gr.Markdown("**Losses** while it runs: content, style, smoothness (TV) and the weighted total")
+    out["plot"] = gr.LinePlot(  # no label: a labelled plot hides its legend
+        x="step", y="log10 loss", color="term", height=260, x_title="step", y_title="log₁₀ loss",
+        x_axis_format="d", color_map=LOSS_COLORS, elem_id="losses",
+    )
+    with gr.Row():
+        out["png"] = gr.DownloadButton("Download PNG", interactive=False, elem_id="download-png")
+        out["gif"] = gr.DownloadButton("Download GIF", interactive=False, elem_id="download-gif")
+    return out
+
+
+def _advanced(settings: dict, defaults: StudioSettings) -> None:
+    """The rarer settings, folded away."""
+    with gr.Accordion("Advanced settings", open=False):
+        with gr.Row():
+            settings["optimizer"] = gr.Dropdown(list(OPTIMIZERS), value=defaults.optimizer, label="Optimizer")
+            settings["init"] = gr.Dropdown(list(studio.INIT_CHOICES), value=defaults.init, label="Start from")
+        with gr.Row():
+            settings["keep_colors"] = gr.Dropdown(list(KEEP_COLORS), value=defaults.keep_colors, label="Keep colours")
+            settings["seed"] = gr.Number(defaults.seed, precision=0, label="Seed (for a noise start)")
+        with gr.Row():
+            settings["style_scale"] = gr.Slider(
+                *RANGES["style_scale"], value=defaults.style_scale, step=0.05, label="Style scale",
+                info="brush-stroke size relative to the output",
+            )
+            settings["multiscale"] = gr.Checkbox(
+                defaults.multiscale, label="Multi-scale", info="coarse to fine: larger brush structures",
+            )
+        with gr.Row():
+            settings["tv_kind"] = gr.Dropdown(list(TV_KINDS), value=defaults.tv_kind, label="TV kind")
+            settings["pooling"] = gr.Dropdown(list(POOLINGS), value=defaults.pooling, label="Pooling")
+        settings["content_layers"] = gr.Dropdown(
+            studio.LAYER_CHOICES, value=defaults.content_layers, multiselect=True, label="Content layers",
+        )
+        settings["content_layer_weights"] = gr.Textbox(
+            defaults.content_layer_weights, label="Content layer weights", placeholder="e.g. relu4_2:1, relu3_2:0.5",
+            info="ticked layers not listed weigh 1",
+        )
+        settings["style_layers"] = gr.CheckboxGroup(
+            studio.LAYER_CHOICES, value=defaults.style_layers, label="Style layers",
+        )
+        settings["style_layer_weights"] = gr.Textbox(
+            defaults.style_layer_weights, label="Style layer weights", placeholder="e.g. relu1_1:2, relu5_1:0.5",
+            info="ticked layers not listed weigh 1",
+        )
+
+
+def _pick_painting(target: str, event: gr.SelectData):
+    path = PAINTINGS[event.index]
+    return (path, gr.skip()) if target == FIRST else (gr.skip(), path)
+
+
+def _check_upload(label: str, payload: dict | None):
+    """Refuse an unusable image as soon as it arrives, saying why (it is cleared)."""
+    if payload is None:
+        return gr.skip()
+    try:
+        studio.load_upload(label, payload["path"])
+    except StudioError as error:
+        gr.Warning(studio.sentence(str(error)))
+        return None
+    return gr.skip()
+
+
+def _fit_size(payload: dict | None, size: float):
+    """Bound the size slider by the new photo's shape (the value is left alone unless it is over)."""
+    top = studio.max_size(payload and payload["path"])
+    return gr.update(maximum=top) if size <= top else gr.update(maximum=top, value=top)
+
+
+def _steer(name: str, session: StudioSession, position: float):
+    session.steer(name, position)
+    return gr.update(info=studio.readout(name, position))
+
+
+def _begin(session: StudioSession):
+    session.arm()
+    return gr.update(interactive=False), gr.update(interactive=True), "Waiting for the compute device…"
+
+
+def _end():
+    return gr.update(interactive=True), gr.update(interactive=False)
+
+
+def _run(session: StudioSession, photo, painting, painting2, **values):
+    """Stream a run: previews, status, losses, and at the end the files to download."""
+    settings = StudioSettings(**values)
+    paintings = [painting] + ([painting2] if painting2 else [])
+    try:
+        for view in studio.run(session, settings, photo, paintings):
+            if view.warning:
+                gr.Warning(studio.sentence(view.warning))
+            files = [gr.update(value=f, interactive=True) if f else gr.skip() for f in (view.png, view.gif)]
+            yield _or_skip(view.image), view.status, _or_skip(view.losses), *files
+    except StudioError as error:
+        message = studio.sentence(str(error))
+        yield gr.skip(), f"**Not started.** {message}", gr.skip(), gr.skip(), gr.skip()
+        raise gr.Error(message) from None
+
+
+def _or_skip(value):
+    return gr.skip() if value is None else value
+
+
+def _restore(png: str):
+    try:
+        settings, notes = studio.restore_settings(png)
+    except StudioError as error:
+        raise gr.Error(studio.sentence(str(error))) from None
+    for note in notes:
+        gr.Warning(f"Restored with a change: {note}.")
+    gr.Info("Settings restored from the PNG.")
+    return [getattr(settings, name) for name in StudioSettings.names()]
