@@ -56,3 +56,16 @@ def check_size(width: int, height: int, device: torch.device) -> None:
             f"output {width}x{height} ({width * height / 1e6:.1f} MP) is over the "
             f"{limit / 1e6:.1f} MP limit on {device.type}; choose a size of at most {allowed}"
         )
+
+
+def uses_bf16(device: torch.device) -> bool:
+    """Whether convolutions run under bf16 autocast: on CUDA, and on CPUs with native bf16.
+
+    On a CPU with AVX-512 bf16 or AMX the benchmark shows the VGG pass twice as
+    fast with no visible change; elsewhere bf16 would be emulated and slow.
+    """
+    if device.type == "cuda":
+        return True
+    if device.type == "cpu":
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return False

@@ -22,7 +22,7 @@ from torch import Tensor
 
 from . import color
 from .config import ConfigError, StyleConfig
-from .devices import check_size, resolve_device
+from .devices import check_size, resolve_device, uses_bf16
 from .lbfgs import LBFGS
 from .images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from .losses import blend_grams, content_loss, gram_matrix, normalized, style_loss, tv_loss
@@ -132,6 +132,7 @@ class _Run:
         self.config = config
         self.controls = controls or Controls.from_config(config)
         self.device = resolve_device(config.device)
+        self.bf16 = uses_bf16(self.device)
         self.content = load_image(content)
         self.styles = [load_image(s) for s in styles]
         self.init_image = load_image(init_image) if init_image is not None else None
@@ -164,11 +165,11 @@ class _Run:
         return image_to_tensor(image, self.device).contiguous()
 
     def _features(self, image: Tensor, layers) -> dict[str, Tensor]:
-        """Backbone activations; on CUDA in channels_last and bf16 autocast."""
-        if self.device.type != "cuda":
+        """Backbone activations; bf16 autocast where it is fast, channels_last on CUDA."""
+        if self.device.type == "cuda":
+            image = image.contiguous(memory_format=torch.channels_last)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             return self.backbone(image, layers)
-        with torch.autocast("cuda", dtype=torch.bfloat16):
-            return self.backbone(image.contiguous(memory_format=torch.channels_last), layers)
 
     def _prepare_scale(self, size: int) -> _Scale:
         config = self.config

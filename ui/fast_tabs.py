@@ -7,6 +7,7 @@ import gradio as gr
 from stylekit.fast.session import FastSession, TrainSettings, run_training, stylize_frame, stylize_photo
 from stylekit.studio import StudioError
 
+from . import DEVICE_QUEUE
 from .studio_tab import LOSS_COLORS, PAINTINGS
 
 TRAIN_INTRO = """**Train a fast network** for one painting on a folder of photos (COCO 2014 train is the
@@ -85,7 +86,7 @@ def _train_tab(session: gr.State, concurrency_limit: int):
         [validation, status, plot, checkpoint, gif],
         api_name="train_fast",
         concurrency_limit=concurrency_limit,
-        concurrency_id="device",
+        concurrency_id=DEVICE_QUEUE,
         show_progress="minimal",
         show_progress_on=[validation],
     )
