@@ -299,29 +299,59 @@ class RunView:
     warning: str | None = None  # a divergence, worth a pop-up
 
 
-class StudioSession:
-    """One browser session: its temp folder and the controls of its running optimization.
+class RunSession:
+    """One browser session of a long-running job: its temp folder and the job's controls.
 
     A fresh instance holds no resources, so the UI can deep-copy it per session;
-    ``close`` stops the run and removes the folder.
+    ``close`` stops the job and removes the folder. Subclasses set
+    ``folder_prefix`` and whether earlier runs' folders are kept.
     """
+
+    folder_prefix = "stylekit-session-"
+    keep_earlier_runs = False
 
     def __init__(self) -> None:
         self.folder: Path | None = None
-        self.controls: Controls | None = None
-        self.optimizer = _CONFIG_DEFAULTS.optimizer
+        self.controls = None  # the running job's controls (has request_stop), if any
         self.stop_requested = False
         self.runs = 0
 
     def arm(self) -> None:
-        """Forget an earlier stop request (Stylize was pressed)."""
+        """Forget an earlier stop request (the start button was pressed)."""
         self.stop_requested = False
 
     def stop(self) -> None:
-        """End the run after its current step, or skip it if it has not started."""
+        """End the job after its current step, or skip it if it has not started."""
         self.stop_requested = True
         if self.controls is not None:
             self.controls.request_stop()
+
+    def new_run_folder(self) -> Path:
+        """An empty folder for the next run's files."""
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix=self.folder_prefix))
+        if not self.keep_earlier_runs:
+            shutil.rmtree(self.folder / f"run-{self.runs}", ignore_errors=True)
+        self.runs += 1
+        folder = self.folder / f"run-{self.runs}"
+        folder.mkdir()
+        return folder
+
+    def close(self) -> None:
+        """Stop any job and delete the session's files."""
+        self.stop()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+class StudioSession(RunSession):
+    """A studio session: a run's folder (the previous run's is removed) and its live controls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: Controls | None = None
+        self.optimizer = _CONFIG_DEFAULTS.optimizer
 
     def steer(self, name: str, position: float) -> None:
         """Apply a live slider (one of LIVE_RANGES) to the running optimization, if any."""
@@ -333,22 +363,6 @@ class StudioSession:
         else:
             setattr(controls, name.removesuffix("_log"), from_log(position))
 
-    def new_run_folder(self) -> Path:
-        """An empty folder for the next run's files; the previous run's folder is removed."""
-        if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="stylekit-session-"))
-        shutil.rmtree(self.folder / f"run-{self.runs}", ignore_errors=True)
-        self.runs += 1
-        folder = self.folder / f"run-{self.runs}"
-        folder.mkdir()
-        return folder
-
-    def close(self) -> None:
-        """Stop any run and delete the session's files."""
-        self.stop()
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
 
 
 def load_upload(label: str, source) -> Image.Image:

@@ -7,8 +7,6 @@ User-fixable problems raise :class:`stylekit.studio.StudioError`.
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from PIL import Image
 from ..config import ConfigError
 from ..export import ProgressRecorder, write_gif
 from ..images import ImageError, load_image
-from ..studio import GIF_FRAMES, LossHistory, StudioError, Throttle, load_upload
+from ..studio import GIF_FRAMES, LossHistory, RunSession, StudioError, Throttle, load_upload
 from ..vgg import BackboneUnavailable
 from .apply import FastModel, load_model, stylize_image
 from .checkpoint import ModelFileError
@@ -74,45 +72,23 @@ class TrainView:
     warning: str | None = None
 
 
-class FastSession:
-    """One browser session: its temp folder, the running training's controls, and its models.
-
-    A fresh instance holds no resources (the UI deep-copies it per session);
-    ``close`` stops training and removes the folder.
+class FastSession(RunSession):
+    """A fast-network session: its runs' folders (kept: they hold trained models), the
+    running training's controls, and its models.
     """
 
+    folder_prefix = "stylekit-fast-"
+    keep_earlier_runs = True
+
     def __init__(self) -> None:
-        self.folder: Path | None = None
+        super().__init__()
         self.controls: TrainControls | None = None
-        self.stop_requested = False
-        self.runs = 0
         self.trained: dict[str, str] = {}  # model choice label -> checkpoint path
         self._loaded: tuple[str, float, FastModel] | None = None  # path, mtime, model
 
-    def arm(self) -> None:
-        """Forget an earlier stop request (Train was pressed)."""
-        self.stop_requested = False
-
-    def stop(self) -> None:
-        """End the training after its current step (it then saves), or skip it if not started."""
-        self.stop_requested = True
-        if self.controls is not None:
-            self.controls.request_stop()
-
-    def new_run_folder(self) -> Path:
-        if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix="stylekit-fast-"))
-        self.runs += 1
-        folder = self.folder / f"run-{self.runs}"
-        folder.mkdir()
-        return folder
-
     def close(self) -> None:
-        self.stop()
+        super().close()
         self._loaded = None
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
 
     def model(self, choice: str | None, upload: str | None) -> FastModel:
         """The uploaded model if any, else the chosen trained one; loaded once while unchanged."""
