@@ -37,8 +37,22 @@ class ConfigError(ValueError):
     """A setting is invalid; the message says which and what is allowed."""
 
 
+class SettingsDict:
+    """JSON round trip for settings dataclasses."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready settings."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        """Build from settings such as :meth:`to_dict` wrote; unknown keys are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
 @dataclass
-class StyleConfig:
+class StyleConfig(SettingsDict):
     """Everything that defines a stylization except the images themselves.
 
     Sizes are the longest side in pixels. Loss weights apply to the relative
@@ -111,15 +125,6 @@ class StyleConfig:
             if any(w < 0 for w in self.style_blend) or sum(self.style_blend) <= 0:
                 raise ConfigError("style_blend weights must be non-negative and not all zero")
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready settings."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "StyleConfig":
-        """Build from settings such as :meth:`to_dict` wrote; unknown keys are ignored."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 def parse_layer_weights(spec: str) -> dict[str, float]:

@@ -152,19 +152,19 @@ def _model_choices(session: FastSession, current: str | None):
     return gr.update(choices=choices, value=value)
 
 
-def _photo(session: FastSession, model: str | None, upload: str | None, photo, strength: float, keep: bool):
-    if photo is None or (model is None and upload is None):
+def _stylized(stylize, session: FastSession, model: str | None, upload: str | None, image, strength, keep):
+    """Run ``stylize`` (a photo or a webcam frame) once a model and an image are there."""
+    if image is None or (model is None and upload is None):
         return gr.skip()
     try:
-        return stylize_photo(session, model, upload, photo, strength, keep)
+        return stylize(session, model, upload, image, strength, keep)
     except StudioError as error:
         raise gr.Error(str(error)) from None
+
+
+def _photo(session: FastSession, model: str | None, upload: str | None, photo, strength: float, keep: bool):
+    return _stylized(stylize_photo, session, model, upload, photo, strength, keep)
 
 
 def _frame(session: FastSession, model: str | None, upload: str | None, frame, strength: float, keep: bool):
-    if frame is None or (model is None and upload is None):
-        return gr.skip()
-    try:
-        return stylize_frame(session, model, upload, frame, strength, keep)
-    except StudioError as error:
-        raise gr.Error(str(error)) from None
+    return _stylized(stylize_frame, session, model, upload, frame, strength, keep)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import ConfigError
+from ..config import ConfigError, SettingsDict
 from ..vgg import BACKBONES, layer_names
 
 # Perceptual loss layers per backbone: (content layers, style layers).
@@ -26,7 +25,7 @@ DEFAULT_LAYERS["vgg19-torchvision"] = DEFAULT_LAYERS["vgg19-caffe"]
 
 
 @dataclass
-class TrainConfig:
+class TrainConfig(SettingsDict):
     """Everything that defines a training run of a fast style network.
 
     Loss weights apply to the relative losses of :mod:`stylekit.losses`.
@@ -92,15 +91,6 @@ class TrainConfig:
                     f"unknown {kind} layer {unknown[0]!r} for {self.backbone}; choose from: {', '.join(known)}"
                 )
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready settings."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
-        """Build from settings such as :meth:`to_dict` wrote; unknown keys are ignored."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 @dataclass
