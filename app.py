@@ -1,51 +1,9 @@
-"""stylekit's web app: ``python app.py [--host HOST] [--port PORT] [--share]``, then open the printed URL."""
+"""stylekit's web app: ``python app.py [--host HOST] [--port PORT] [--share]``, then open the printed URL.
 
-from __future__ import annotations
+The app lives in ``stylekit.app``; this file only starts it (as the ``stylekit-app`` command does).
+"""
 
-import argparse
-
-import gradio as gr
-
-from stylekit.studio import UPLOAD_MAX_BYTES
-from ui.fast_tabs import build_fast_tabs
-from ui.studio_tab import build_studio_tab
-from ui.theme import CSS, THEME
-
-INTRO = "# stylekit\nNeural style transfer: repaint a photo in the style of a painting."
-
-
-def build_app(concurrency_limit: int = 1) -> gr.Blocks:
-    """The whole app: one tab per tool."""
-    # Every preview sent is a file in Gradio's cache: drop those over an hour old, every half hour.
-    with gr.Blocks(title="stylekit", delete_cache=(1800, 3600)) as demo:
-        gr.Markdown(INTRO)
-        with gr.Tabs():
-            with gr.Tab("Studio"):
-                build_studio_tab(concurrency_limit)
-            build_fast_tabs(concurrency_limit)
-    return demo
-
-
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, share: bool = False,
-           max_queue: int = 20, prevent_thread_lock: bool = False):
-    """Start the server (queued, uploads capped); Gradio prints the URL."""
-    demo.queue(max_size=max_queue)
-    return demo.launch(
-        server_name=host, server_port=port, share=share, prevent_thread_lock=prevent_thread_lock,
-        max_file_size=UPLOAD_MAX_BYTES, theme=THEME, css=CSS,
-    )
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for all)")
-    parser.add_argument("--port", type=int, help="port to listen on (default: 7860, or the next free one)")
-    parser.add_argument("--share", action="store_true", help="also publish a temporary public gradio.live link")
-    parser.add_argument("--concurrency", type=int, default=1, help="runs sharing the compute device at once")
-    parser.add_argument("--max-queue", type=int, default=20, help="most users waiting for the device")
-    args = parser.parse_args()
-    launch(build_app(args.concurrency), args.host, args.port, args.share, args.max_queue)
-
+from stylekit.app.main import main
 
 if __name__ == "__main__":
     main()

@@ -27,16 +27,15 @@ from pathlib import Path
 
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from stylekit.config import StyleConfig
+from stylekit.devices import uses_bf16
+from stylekit.engine import Controls, stylize
+from stylekit.images import image_to_tensor, load_image, resize_to_longest
+from stylekit.lbfgs import LBFGS
+from stylekit.losses import content_loss, gram_matrix, normalized, style_loss
+from stylekit.vgg import load_backbone
 
-from stylekit.config import StyleConfig  # noqa: E402
-from stylekit.engine import Controls, stylize  # noqa: E402
-from stylekit.lbfgs import LBFGS  # noqa: E402
-from stylekit.images import image_to_tensor, load_image, resize_to_longest  # noqa: E402
-from stylekit.losses import content_loss, gram_matrix, normalized, style_loss  # noqa: E402
-from stylekit.vgg import load_backbone  # noqa: E402
-from stylekit.devices import uses_bf16  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 SHARED = ROOT.parent / "shared" / "images"
 CONTENT = os.environ.get("BENCH_CONTENT", str(SHARED / "tubingen.jpg"))
@@ -116,12 +115,12 @@ def naive_step(size: int):
 
 
 def engine_seconds_per_step(size: int, steps: int) -> float:
-    """Per-step time of the engine, from frame timestamps (set-up excluded)."""
+    """Per-step time of the engine, from report timestamps (set-up excluded)."""
     config = StyleConfig(size=size, steps=steps + 2, multiscale=False, device=str(device()))
     controls = Controls.from_config(config)
     controls.preview_every = 10**9  # the CLI's setting without a GIF
     stamps = []
-    for frame in stylize(config, CONTENT, [STYLE], controls):
+    for report in stylize(config, CONTENT, [STYLE], controls):
         sync()
         stamps.append(time.perf_counter())
     return (stamps[-2] - stamps[1]) / (len(stamps) - 3)
@@ -132,11 +131,11 @@ def run_to_loss(config: StyleConfig, target: float | None) -> tuple[float, float
     controls = Controls.from_config(config)
     controls.preview_every = 10**9
     start, loss, elapsed = time.perf_counter(), float("inf"), float("nan")
-    for frame in stylize(config, CONTENT, [STYLE], controls):
-        if frame.done:
+    for report in stylize(config, CONTENT, [STYLE], controls):
+        if report.done:
             break
-        if frame.scale_index == frame.num_scales - 1:
-            loss, elapsed = frame.losses.total, time.perf_counter() - start
+        if report.scale_index == report.num_scales - 1:
+            loss, elapsed = report.losses.total, time.perf_counter() - start
             if target is not None and loss <= target:
                 controls.request_stop()
     return elapsed, loss

@@ -20,10 +20,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from stylekit.fast import ApplyConfig, TrainConfig, TransformerNet, load_model, train  # noqa: E402
-from stylekit.fast.checkpoint import save_checkpoint  # noqa: E402
+from stylekit.fast import ApplyConfig, TrainConfig, TransformerNet, load_model, train
+from stylekit.fast.checkpoint import save_checkpoint
 
 STYLE = Path(__file__).resolve().parents[1] / "assets" / "styles" / "starry_swirls.jpg"
 
@@ -52,7 +50,7 @@ def bench_training(folder: Path, device: torch.device, size: int, steps: int) ->
     config = TrainConfig(
         style=str(STYLE), dataset=str(folder), steps=steps + 1, size=size, batch_size=4, workers=1, device=str(device)
     )
-    stamps = [time.perf_counter() for frame in train(config) if not frame.done]
+    stamps = [time.perf_counter() for report in train(config) if not report.done]
     return 4 * steps / (stamps[-1] - stamps[0])
 
 

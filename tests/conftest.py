@@ -15,7 +15,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network here; b
 @pytest.fixture(scope="session")
 def app_url():
     """The URL of the whole app (``app.py``), launched once for the test session."""
-    import app
+    from stylekit.app import main as app
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -8,8 +8,9 @@ import pytest
 import torch
 
 from stylekit import color
-from stylekit.config import ConfigError, StyleConfig
-from stylekit.devices import SizeLimitError
+from stylekit.config import StyleConfig
+from stylekit.errors import ConfigError, SizeLimitError
+from stylekit.progress import Outcome
 from stylekit.engine import Controls, allocate_steps, scale_sizes, stylize
 from stylekit.images import image_to_tensor, load_image, resize_to_longest
 
@@ -40,7 +41,7 @@ def test_each_optimizer_lowers_the_total_loss(optimizer):
     first, last = frames[0].losses.total, frames[-2].losses.total
     assert last < 0.7 * first, (first, last)
     final = frames[-1]
-    assert final.done and final.message is None
+    assert final.outcome is Outcome.FINISHED and final.message is None
     assert final.result.dtype == np.uint8 and max(final.result.shape[:2]) == 64
 
 
@@ -78,7 +79,7 @@ def test_stop_keeps_the_latest_image():
 
     frames = run(tiny(steps=50), controls, on_frame=stop_early)
     final = frames[-1]
-    assert final.done and final.step == 2 and "stopped" in final.message
+    assert final.outcome is Outcome.STOPPED and final.step == 2 and "stopped" in final.message
     np.testing.assert_array_equal(final.result, previews[2])
 
 
@@ -91,7 +92,7 @@ def test_divergence_keeps_the_last_good_image():
 
     frames = run(tiny(optimizer="adam", steps=10), controls, on_frame=poison)
     final = frames[-1]
-    assert final.done and "diverged" in final.message and final.step == 3
+    assert final.outcome is Outcome.DIVERGED and "diverged" in final.message and final.step == 3
     assert np.isfinite(final.result.astype(float)).all()
     np.testing.assert_array_equal(final.result, frames[2].preview)
 

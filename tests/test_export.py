@@ -14,16 +14,14 @@ from PIL.PngImagePlugin import PngInfo
 from stylekit import export
 from stylekit.export import (
     SETTINGS_KEY,
-    ExportUnavailable,
     ProgressRecorder,
     mp4_available,
-    png_bytes,
     read_settings,
     save_png,
     write_gif,
     write_mp4,
 )
-from stylekit.images import ImageError
+from stylekit.errors import ExportUnavailable, ImageError
 
 SETTINGS = {
     "content_weight": 1.0,
@@ -75,10 +73,12 @@ def test_save_png_keeps_pixels_from_array_and_pil(tmp_path: Path) -> None:
         np.testing.assert_array_equal(iio.imread(path), pixels)
 
 
-def test_png_bytes_matches_save_png(tmp_path: Path) -> None:
+def test_save_png_to_a_binary_file_matches_save_png_to_a_path(tmp_path: Path) -> None:
     path = tmp_path / "out.png"
     save_png(_noise(), path, SETTINGS)
-    data = png_bytes(_noise(), SETTINGS)
+    buffer = io.BytesIO()
+    save_png(_noise(), buffer, SETTINGS)
+    data = buffer.getvalue()
     assert data == path.read_bytes()
     assert data.startswith(b"\x89PNG") and read_settings(data) == SETTINGS
 

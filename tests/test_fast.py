@@ -1,7 +1,8 @@
-"""Fast style networks: network, data, training, checkpoints, apply, distributed training, CLI."""
+"""Fast style networks: network, data, training, checkpoints, apply, distributed training, CLI, the app's tabs."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pickle
@@ -17,12 +18,12 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 
 from stylekit.color import rgb_to_yiq
-from stylekit.config import ConfigError
+from stylekit.app.jobs import Throttle
+from stylekit.app.training import FastSession, TrainSettings, run_training, stylize_frame, stylize_photo
+from stylekit.errors import ConfigError, MissingInputError, ModelFileError
 from stylekit.fast import (
     ApplyConfig,
-    ModelFileError,
     TrainConfig,
-    TrainControls,
     TransformerNet,
     load_model,
     read_checkpoint,
@@ -33,9 +34,8 @@ from stylekit.fast import (
 from stylekit.fast.checkpoint import PICKLE_REFUSAL, restore_adam, save_checkpoint
 from stylekit.fast.data import CropDataset, ResumableSampler, collate, find_images
 from stylekit.fast.perceptual import PerceptualLoss
-from stylekit.fast.session import FastSession, TrainSettings, run_training, stylize_frame, stylize_photo
 from stylekit.images import image_to_tensor, resize_to_longest
-from stylekit.studio import StudioError, Throttle
+from stylekit.progress import Outcome, RunControls
 from stylekit.vgg import load_backbone
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +86,7 @@ def tiny_config(files, **changes) -> TrainConfig:
         workers=0,
         val_size=40,
         val_every=4,
-        lr=3e-4,  # Adam's first steps at the usual 1e-3 overshoot before the loss comes down
+        learning_rate=3e-4,  # Adam's first steps at the usual 1e-3 overshoot before the loss comes down
         style_weight=5.0,
         device="cpu",
     )
@@ -97,8 +97,8 @@ def tiny_config(files, **changes) -> TrainConfig:
 def trained(files):
     """One tiny training run, shared by the tests that need a trained model."""
     output = files["root"] / "model.safetensors"
-    frames = list(train(tiny_config(files, output=str(output))))
-    return output, frames
+    reports = list(train(tiny_config(files, output=str(output))))
+    return output, reports
 
 
 # ----- network ----------------------------------------------------------------
@@ -161,10 +161,10 @@ def test_sampler_shares_out_disjoint_data_and_resumes_part_way():
 
 
 # ----- training ---------------------------------------------------------------
-def test_training_yields_frames_and_lowers_the_loss(files, trained):
+def test_training_yields_reports_and_lowers_the_loss(files, trained):
     output, frames = trained
     steps = [f.step for f in frames]
-    assert steps == list(range(1, STEPS + 1)) + [STEPS] and frames[-1].done
+    assert steps == list(range(1, STEPS + 1)) + [STEPS] and frames[-1].outcome is Outcome.FINISHED
     assert [f.step for f in frames[:-1] if f.validation is not None] == [1, *range(4, STEPS + 1, 4)]
     val_in, val_out = frames[-1].validation
     assert val_in.shape == val_out.shape and max(val_in.shape[:2]) == 40
@@ -187,7 +187,7 @@ def test_training_yields_frames_and_lowers_the_loss(files, trained):
 
 
 def test_stop_request_ends_the_run_with_a_checkpoint(files, tmp_path):
-    controls = TrainControls()
+    controls = RunControls()
     run = train(tiny_config(files, output=str(tmp_path / "m.safetensors"), steps=50), controls)
     frames = []
     for frame in run:
@@ -195,6 +195,7 @@ def test_stop_request_ends_the_run_with_a_checkpoint(files, tmp_path):
         controls.request_stop()
     # The step under way when the request came is completed.
     assert [f.step for f in frames] == [1, 2, 2] and frames[-1].message.startswith("stopped at step 2 of 50")
+    assert frames[-1].outcome is Outcome.STOPPED
     assert read_checkpoint(tmp_path / "m.safetensors").steps == 2
 
 
@@ -213,7 +214,9 @@ def test_checkpoint_round_trip_gives_identical_outputs(files, trained):
     model = load_model(output, "cpu")
     checkpoint = read_checkpoint(output)
     assert checkpoint.steps == STEPS and checkpoint.info["settings"]["size"] == 32
-    assert checkpoint.thumbnail.size == (64, 64)
+    assert Image.open(io.BytesIO(checkpoint.thumbnail_png)).size == (64, 64)
+    saved_paths = {k: checkpoint.info["settings"][k] for k in ("style", "dataset", "output")}
+    assert saved_paths == {"style": "style.png", "dataset": "dataset", "output": "model.safetensors"}
     resaved = files["root"] / "resaved.safetensors"
     save_checkpoint(resaved, model.net, checkpoint.info)
     image = torch.rand(1, 3, 37, 53)
@@ -294,7 +297,7 @@ def test_strength_zero_returns_the_input_and_strength_blends(model):
 
 def test_keep_colors_keeps_the_photos_chroma(model):
     photo = synthetic_photo(40, 40, 3)
-    kept = stylize_image(model, photo, ApplyConfig(keep_colors=True))
+    kept = stylize_image(model, photo, ApplyConfig(keep_colors="luminance"))
     chroma = [rgb_to_yiq(image_to_tensor(np.asarray(image)))[:, 1:] for image in (photo, kept)]
     assert (chroma[0] - chroma[1]).abs().mean() < 0.02
 
@@ -321,7 +324,10 @@ def _ddp_worker(rank: int, port: int, folder: str, style: str) -> None:
         style=style, dataset=f"{folder}/data", steps=2, batch_size=2, size=32, workers=0, device="cpu", val_size=32
     )
     run = train(config)
-    seen = [index for frame in run if not frame.done for index in frame.sample_ids]
+    seen, serve = [], CropDataset.__getitem__
+    CropDataset.__getitem__ = lambda dataset, index: seen.append(index) or serve(dataset, index)
+    for _ in run:
+        pass
     save_file({k: v.contiguous() for k, v in run.net.state_dict().items()}, f"{folder}/rank{rank}.safetensors")
     Path(f"{folder}/seen{rank}.json").write_text(json.dumps(seen))
 
@@ -344,9 +350,8 @@ def test_distributed_replicas_see_different_data_and_end_identical(files, tmp_pa
 
 # ----- command line -----------------------------------------------------------
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "stylekit", "fast", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "stylekit", "fast", *args], cwd=cwd, capture_output=True, text=True, timeout=300
     )
 
 
@@ -387,26 +392,27 @@ def test_cli_bad_input_exits_2_with_one_line(files, tmp_path):
 
 # ----- the app's session helper and the app ----------------------------------
 def tiny_settings(**changes) -> TrainSettings:
-    return TrainSettings(**{**dict(length_unit="steps", length=3, size=32, batch_size=2), **changes})
+    return TrainSettings.from_widgets(**{**dict(length_unit="steps", length=3, size=32, batch_size=2), **changes})
 
 
 def test_a_session_trains_streams_views_and_then_stylizes(files):
     session, settings = FastSession(), tiny_settings(val_every=1)
     views = list(run_training(session, settings, str(files["style"]), str(files["dataset"]), Throttle(0)))
     *progress, final = views
-    assert progress[0].status.startswith("Step 1 / 3 · epoch 1 of 1") and progress[0].validation is not None
+    assert progress[0].status.startswith("Step 1 / 3 · epoch 1 of 1") and progress[0].image is not None
     assert final.status.startswith("Done: 3 steps") and "Skipped 1 unreadable" in final.status
     assert set(final.losses["term"]) == {"content", "style", "tv", "total"}
-    assert read_checkpoint(final.checkpoint).steps == 3 and Image.open(final.gif).n_frames == 3
+    checkpoint, gif = final.downloads
+    assert read_checkpoint(checkpoint).steps == 3 and Image.open(gif).n_frames == 3
     [(label, path)] = session.trained.items()
-    assert path == str(final.checkpoint) and label.startswith("style · 3 steps")
+    assert path == str(checkpoint) and label.startswith("style · 3 steps")
 
     photo = synthetic_photo(1500, 900, 9)
-    assert stylize_photo(session, label, None, photo, 1.0, False).shape == (614, 1024, 3)
+    assert stylize_photo(session, label, None, photo, 1.0, "none").shape == (614, 1024, 3)
     frame = np.asarray(synthetic_photo(640, 480, 9))
-    assert stylize_frame(session, label, None, frame, 0.5, True).shape == (240, 320, 3)
+    assert stylize_frame(session, label, None, frame, 0.5, "luminance").shape == (240, 320, 3)
     session.close()
-    assert session.folder is None and not final.checkpoint.exists()
+    assert session.folder is None and not checkpoint.exists()
 
 
 def test_a_stop_request_still_gives_the_model(files):
@@ -416,49 +422,49 @@ def test_a_stop_request_still_gives_the_model(files):
     session.stop()
     final = list(views)[-1]
     assert first.status.startswith("Step 1 / 100") and final.status.startswith("Done: 2 steps")
-    assert "Stopped at step 2 of 100" in final.status and final.checkpoint.exists()
+    assert "Stopped at step 2 of 100" in final.status and final.downloads[0].exists()
     session.close()
 
 
 @pytest.mark.parametrize(
-    "style,dataset,settings,message",
+    "style,dataset,settings,error,message",
     [
-        (None, "x", {}, "add a style image first"),
-        ("style", " ", {}, "give the path of a folder"),
-        ("style", "missing", {}, "dataset folder not found"),
-        ("style", "dataset", {"length_unit": "epochs", "length": 0}, "epochs must be at least 1"),
+        (None, "x", {}, MissingInputError, "add a style image first"),
+        ("style", " ", {}, MissingInputError, "give the path of a folder"),
+        ("style", "missing", {}, ConfigError, "dataset folder not found"),
+        ("style", "dataset", {"length_unit": "epochs", "length": 0}, ConfigError, "epochs must be at least 1"),
     ],
 )
-def test_training_problems_are_explained(files, style, dataset, settings, message):
+def test_training_problems_are_explained(files, style, dataset, settings, error, message):
     style = style and str(files[style])
     dataset = str(files[dataset]) if dataset in files else dataset
-    with pytest.raises(StudioError, match=message):
+    with pytest.raises(error, match=message):
         next(run_training(FastSession(), tiny_settings(**settings), style, dataset))
 
 
 def test_instant_style_explains_missing_and_unsafe_models(tmp_path):
     session, photo = FastSession(), synthetic_photo(20, 20, 0)
-    with pytest.raises(StudioError, match="choose a model"):
-        stylize_photo(session, None, None, photo, 1.0, False)
+    with pytest.raises(MissingInputError, match="choose a model"):
+        stylize_photo(session, None, None, photo, 1.0, "none")
     torch.save({"w": torch.zeros(1)}, tmp_path / "model.safetensors")
-    with pytest.raises(StudioError, match="never loads pickles"):
-        stylize_photo(session, None, str(tmp_path / "model.safetensors"), photo, 1.0, False)
+    with pytest.raises(ModelFileError, match="never loads pickles"):
+        stylize_photo(session, None, str(tmp_path / "model.safetensors"), photo, 1.0, "none")
 
 
 def test_the_app_trains_and_stylizes_with_an_uploaded_model(app_url, files, trained, tmp_path):
     from gradio_client import Client, handle_file
 
     client = Client(app_url, verbose=False)
-    settings = dict(unit="steps", length=2, size=64, batch=2, style_weight=5, fraction=1)
+    settings = dict(length_unit="steps", length=2, size=64, batch_size=2, style_weight=5, fraction=1)
     style = handle_file(str(files["style"]))
-    job = client.submit(style, str(files["dataset"]), *settings.values(), api_name="/train_fast")
+    job = client.submit(style=style, dataset=str(files["dataset"]), **settings, api_name="/train_fast")
     job.result(timeout=240)
     validation, status, losses, model, gif = job.outputs()[-1]
     assert status.startswith("Done: 2 steps"), status
     assert model["interactive"] and read_checkpoint(model["value"]).steps == 2
     synthetic_photo(97, 131, 5).save(tmp_path / "photo.png")
     result = client.predict(
-        None, handle_file(str(trained[0])), handle_file(str(tmp_path / "photo.png")), 1.0, False,
+        None, handle_file(str(trained[0])), handle_file(str(tmp_path / "photo.png")), 1.0, "none",
         api_name="/stylize_fast",
     )
     assert Image.open(result).size == (97, 131)

@@ -13,7 +13,8 @@ import pytest
 import torch
 from PIL import Image
 
-from stylekit.images import ImageError, image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from stylekit.errors import ImageError
+from stylekit.images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
 
 
 def _noise(width: int = 64, height: int = 48, seed: int = 0) -> np.ndarray:

@@ -58,7 +58,7 @@ def test_tv_of_flat_image_is_zero_and_unknown_kind_fails():
 
 def test_normalized_weights():
     assert losses.normalized({"a": 1.0, "b": 3.0}) == {"a": 0.25, "b": 0.75}
-    assert losses.normalized({"a": 0.0}) == {"a": 0.0}
+    assert losses.normalized({"a": 0.0, "b": 2.0, "c": float("nan")}) == {"b": 1.0}
 
 
 @pytest.mark.parametrize(

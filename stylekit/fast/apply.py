@@ -10,10 +10,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..color import with_chroma_of
+from ..color import match_color_statistics, with_chroma_of
 from ..devices import resolve_device
+from ..errors import ImageError
 from ..export import save_png
-from ..images import ImageError, ImageSource, image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from ..images import ImageSource, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from .checkpoint import Checkpoint, load_weights, read_checkpoint
 from .config import ApplyConfig
 from .data import IMAGE_SUFFIXES
@@ -39,8 +40,10 @@ class FastModel:
         amp = self.device.type == "cuda"
         with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
             styled = self.net(image.contiguous(memory_format=torch.channels_last)).float()
-            if config.keep_colors:
+            if config.keep_colors == "luminance":
                 styled = with_chroma_of(styled, image)
+            elif config.keep_colors == "match":
+                styled = torch.cat([match_color_statistics(one[None], photo[None]) for one, photo in zip(styled, image)])
             return torch.lerp(image, styled, config.strength)
 
     def settings(self, config: ApplyConfig) -> dict:

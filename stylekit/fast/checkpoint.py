@@ -21,6 +21,8 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_file
 from torch import Tensor, nn
 
+from ..errors import ModelFileError
+
 from .network import ARCHITECTURE
 
 FORMAT = "stylekit-fast"
@@ -31,10 +33,6 @@ PICKLE_REFUSAL = (
     "this file is not a stylekit safetensors model (it looks like a pickle/torch file); "
     "stylekit never loads pickles because they can run code — export it as .safetensors"
 )
-
-
-class ModelFileError(ValueError):
-    """A file that is not a usable stylekit model; the message says why and what to do."""
 
 
 @dataclass
@@ -49,10 +47,6 @@ class Checkpoint:
     @property
     def steps(self) -> int:
         return int(self.info.get("steps", 0))
-
-    @property
-    def thumbnail(self) -> Image.Image | None:
-        return Image.open(io.BytesIO(self.thumbnail_png)).convert("RGB") if self.thumbnail_png else None
 
 
 def save_checkpoint(

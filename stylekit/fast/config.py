@@ -1,12 +1,12 @@
-"""Typed settings for training a fast style network and for applying one."""
+"""Typed settings for training a fast style network (:class:`TrainConfig`) and for applying one."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from ..config import ConfigError, SettingsDict
-from ..vgg import BACKBONES, layer_names
+from ..config import KEEP_COLORS, MAX_SEED, KeepColors, check_layers, parse_layer_weights
+from ..settings import Settings, setting, validate_fields
+from ..vgg import BACKBONES
 
 # Perceptual loss layers per backbone: (content layers, style layers).
 # VGG16 follows Johnson et al.'s reference code; VGG19 takes the same places
@@ -25,7 +25,7 @@ DEFAULT_LAYERS["vgg19-torchvision"] = DEFAULT_LAYERS["vgg19-caffe"]
 
 
 @dataclass
-class TrainConfig(SettingsDict):
+class TrainConfig(Settings):
     """Everything that defines a training run of a fast style network.
 
     Loss weights apply to the relative losses of :mod:`stylekit.losses`.
@@ -34,30 +34,39 @@ class TrainConfig(SettingsDict):
     steps of a resumed checkpoint.
     """
 
-    style: str = ""
-    dataset: str = ""
-    output: str | None = None  # checkpoint path; None: keep nothing on disk
-    epochs: int = 2
-    steps: int | None = None
-    fraction: float = 1.0  # share of the dataset's images to use
-    batch_size: int = 4
-    size: int = 256  # training crops are size x size
-    style_size: int | None = None  # longest side of the style image; None: ``size``
-    content_weight: float = 1.0
-    style_weight: float = 2.0
-    tv_weight: float = 1e-4
-    content_layers: dict[str, float] | None = None  # None: the backbone's default
-    style_layers: dict[str, float] | None = None
-    backbone: str = "vgg19-caffe"
-    lr: float = 1e-3
-    seed: int = 0
-    workers: int = 2
-    device: str = "auto"
-    resume: str | None = None
-    val_image: str | None = None  # None: the dataset's first image
-    val_size: int = 256
-    val_every: int = 50
-    checkpoint_every: int = 1000
+    style: str = setting("", help="the style image", positional=True)
+    dataset: str = setting(
+        "", help="folder of JPEG/PNG photos, searched recursively (COCO 2014 train is the reference)", positional=True
+    )
+    output: str | None = setting(
+        None, help="checkpoint to write (.safetensors); None in the library: keep nothing on disk",
+        flags=("-o", "--output"), cli_default="fast_model.safetensors",
+    )
+    epochs: int = setting(2, help="passes over the photos", minimum=1)
+    steps: int | None = setting(None, help="train exactly this many steps in all (overrides epochs)", minimum=1)
+    fraction: float = setting(1.0, help="use this share of the dataset's images", positive=True, maximum=1)
+    batch_size: int = setting(4, help="photos per step", minimum=1)
+    size: int = setting(256, help="training crop side, px", minimum=16)
+    style_size: int | None = setting(None, help="longest side of the style image, px (default: size)", minimum=16)
+    content_weight: float = setting(1.0, help="how much of each photo's structure stays", minimum=0)
+    style_weight: float = setting(2.0, help="how strongly the painting's texture is imposed", minimum=0)
+    tv_weight: float = setting(1e-4, help="smoothness (total variation) weight", minimum=0)
+    content_layers: dict[str, float] | None = setting(
+        None, help="e.g. relu3_4 or relu3_4:1,relu2_2:0.5 (default depends on the backbone)", parse=parse_layer_weights
+    )
+    style_layers: dict[str, float] | None = setting(
+        None, help="e.g. relu1_2,relu2_2,relu3_4,relu4_4", parse=parse_layer_weights
+    )
+    backbone: str = setting("vgg19-caffe", help="feature network of the loss", choices=tuple(BACKBONES))
+    learning_rate: float = setting(1e-3, help="Adam learning rate", positive=True, flags=("--learning-rate", "--lr"))
+    seed: int = setting(0, help="random seed", minimum=0, maximum=MAX_SEED)
+    workers: int = setting(2, help="data loading processes", minimum=0)
+    device: str = setting("auto", help="auto, cpu, cuda, mps")
+    resume: str | None = setting(None, help="continue from this checkpoint (weights, Adam state and step count)")
+    val_image: str | None = setting(None, help="image to follow during training (default: the dataset's first)")
+    val_size: int = setting(256, help="longest side of the validation image, px", minimum=16)
+    val_every: int = setting(50, help="validate every N steps", minimum=1)
+    checkpoint_every: int = setting(1000, help="save every N steps", minimum=1)
 
     @property
     def layers(self) -> tuple[dict[str, float], dict[str, float]]:
@@ -67,50 +76,23 @@ class TrainConfig(SettingsDict):
 
     def validate(self) -> None:
         """Raise ConfigError with a clear message for the first bad setting."""
-        if self.backbone not in BACKBONES:
-            raise ConfigError(f"backbone must be one of {', '.join(BACKBONES)}; got {self.backbone!r}")
-        _at_least(self, 1, "epochs", "batch_size", "val_every", "checkpoint_every", "val_size")
-        _at_least(self, 0, "workers")
-        _at_least(self, 16, "size")
-        if self.steps is not None and self.steps < 1:
-            raise ConfigError(f"steps must be at least 1, got {self.steps}")
-        if self.style_size is not None and self.style_size < 16:
-            raise ConfigError(f"style_size must be at least 16, got {self.style_size}")
-        if not 0 < self.fraction <= 1:
-            raise ConfigError(f"fraction must be in (0, 1], got {self.fraction}")
-        if self.lr <= 0:
-            raise ConfigError(f"lr must be positive, got {self.lr}")
-        for name in ("content_weight", "style_weight", "tv_weight"):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}")
-        known = layer_names(self.backbone)
-        for kind, layers in zip(("content", "style"), self.layers):
-            unknown = [name for name in layers if name not in known]
-            if unknown:
-                raise ConfigError(
-                    f"unknown {kind} layer {unknown[0]!r} for {self.backbone}; choose from: {', '.join(known)}"
-                )
-
+        validate_fields(self)
+        content, style = self.layers
+        check_layers(self.backbone, content=content, style=style)
 
 
 @dataclass
-class ApplyConfig:
+class ApplyConfig(Settings):
     """How a trained network is applied to a photo."""
 
-    strength: float = 1.0  # 0: the input unchanged, 1: fully stylized
-    keep_colors: bool = False  # keep the photo's chroma, take only the luminance from the network
-    size: int | None = None  # resize so the longest side is this; None: native size
-    device: str = "auto"
+    strength: float = setting(1.0, help="0: the photo unchanged, 1: fully stylized", minimum=0, maximum=1)
+    keep_colors: KeepColors = setting(
+        "none", help="keep the photo's colours: luminance-only, or the output recoloured to the photo's statistics",
+        choices=KEEP_COLORS,
+    )
+    size: int | None = setting(None, help="longest side of the output, px (default: the photo's own size)", minimum=1)
+    device: str = setting("auto", help="auto, cpu, cuda, mps")
 
     def validate(self) -> None:
-        if not 0 <= self.strength <= 1:
-            raise ConfigError(f"strength must be between 0 and 1, got {self.strength}")
-        if self.size is not None and self.size < 1:
-            raise ConfigError(f"size must be at least 1, got {self.size}")
-
-
-def _at_least(config: Any, minimum: int, *names: str) -> None:
-    for name in names:
-        if getattr(config, name) < minimum:
-            raise ConfigError(f"{name} must be at least {minimum}, got {getattr(config, name)}")
+        validate_fields(self)
 

@@ -20,7 +20,7 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import Dataset, DistributedSampler
 
-from ..config import ConfigError
+from ..errors import ConfigError
 from ..images import ImageError, image_to_tensor, load_image
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})

@@ -1,8 +1,8 @@
 """Training a fast style network: an iterator of progress frames.
 
-Iterating ``train(config)`` yields a :class:`TrainFrame` after every
-optimizer step and a last one with ``done=True``. Validation pairs come after
-the run's first step, every ``config.val_every`` steps and on the last frame; checkpoints are written to
+Iterating ``train(config)`` yields a :class:`TrainProgress` after every
+optimizer step and a last one with its outcome. Validation pairs come after
+the run's first step, every ``config.val_every`` steps and on the last report; checkpoints are written to
 ``config.output`` every ``config.checkpoint_every`` steps and at the end
 (also after a stop request). Under torchrun each process trains a
 DistributedDataParallel replica on its share of the images; only rank 0
@@ -15,6 +15,7 @@ import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -24,8 +25,9 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from ..devices import resolve_device
-from ..engine import Losses
-from ..images import ImageError, image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from ..errors import ImageError
+from ..images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from ..progress import Losses, Outcome, Progress, RunControls
 from ..vgg import load_backbone
 from . import distributed
 from .checkpoint import load_weights, read_checkpoint, restore_adam, save_checkpoint
@@ -35,43 +37,28 @@ from .network import TransformerNet
 from .perceptual import PerceptualLoss
 
 
-@dataclass
-class TrainControls:
-    """Read at every step; another thread may ask the run to stop (it then saves and ends)."""
+@dataclass(kw_only=True)
+class TrainProgress(Progress):
+    """Where a training run stands after one step (steps count those of a resumed checkpoint).
 
-    stop: bool = False
+    Losses are this process's batch's; rates count all processes; ``elapsed`` runs from this run's first step.
+    """
 
-    def request_stop(self) -> None:
-        self.stop = True
-
-
-@dataclass
-class TrainFrame:
-    """Progress after one step. Losses are this process's batch's; rates count all processes."""
-
-    step: int  # steps done, counting those of a resumed checkpoint
-    total_steps: int
     epoch: int  # 1-based epoch of this step
     num_epochs: int
-    losses: Losses
     images_per_second: float
-    elapsed: float  # seconds since this run's first step
-    eta_seconds: float
-    sample_ids: tuple[int, ...] = ()  # dataset indices in this process's batch
     validation: tuple[np.ndarray, np.ndarray] | None = None  # (input, output) uint8 RGB, rank 0 only
     skipped_files: int = 0  # unreadable dataset files met so far (this process)
     checkpoint: str | None = None  # path written at this step
-    done: bool = False
-    message: str | None = None
 
 
-def train(config: TrainConfig, controls: TrainControls | None = None) -> "TrainingRun":
-    """Train after ``config``; bad settings, files or images raise here, before the first frame.
+def train(config: TrainConfig, controls: RunControls | None = None) -> "TrainingRun":
+    """Train after ``config``; bad settings, files or images raise a UserError here, before the first report.
 
-    Iterate the returned run for its frames; ``run.net`` is this process's network.
+    Iterate the returned run for its reports; ``run.net`` is this process's network.
     """
     config.validate()
-    return TrainingRun(config, controls or TrainControls())
+    return TrainingRun(config, controls or RunControls())
 
 
 def _first_readable_image(files) -> Image.Image:
@@ -87,7 +74,7 @@ def _first_readable_image(files) -> Image.Image:
 class TrainingRun:
     """State of one training run; iterating it drives the training."""
 
-    def __init__(self, config: TrainConfig, controls: TrainControls):
+    def __init__(self, config: TrainConfig, controls: RunControls):
         self.config, self.controls = config, controls
         self.world = distributed.join(resolve_device(config.device))
         try:
@@ -113,7 +100,7 @@ class TrainingRun:
 
         torch.manual_seed(config.seed)
         self.net = TransformerNet().to(self.device, memory_format=torch.channels_last)
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.lr)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.learning_rate)
         self.start_step = 0
         if config.resume:
             checkpoint = read_checkpoint(config.resume, with_optimizer=True)
@@ -181,7 +168,7 @@ class TrainingRun:
         if not (self.world.is_main and self.config.output):
             return None
         info = {
-            "settings": self.config.to_dict(),
+            "settings": _without_paths(self.config.to_dict()),
             "steps": step,
             "epochs_done": round(step / self.per_epoch, 4),
             "losses": vars(losses),
@@ -191,17 +178,18 @@ class TrainingRun:
         return self.config.output
 
     # ----- the run ----------------------------------------------------------
-    def __iter__(self) -> Iterator[TrainFrame]:
+    def __iter__(self) -> Iterator[TrainProgress]:
         try:
             yield from self._run()
         finally:
             distributed.leave(self.world)
 
-    def _run(self) -> Iterator[TrainFrame]:
-        config, step, losses, message = self.config, self.start_step, Losses(), None
+    def _run(self) -> Iterator[TrainProgress]:
+        config, step, losses = self.config, self.start_step, Losses()
+        outcome, message = Outcome.FINISHED, None
         num_epochs = math.ceil(self.total / self.per_epoch)
         start, images = time.perf_counter(), 0
-        while step < self.total and message is None:
+        while step < self.total and outcome is Outcome.FINISHED:
             epoch, done_in_epoch = divmod(step, self.per_epoch)
             self.sampler.set_position(epoch, done_in_epoch * config.batch_size)
             for batch in self.loader:
@@ -209,6 +197,7 @@ class TrainingRun:
                 new_losses = self._forward_backward(batch.images)
                 diverged, stop = self._agree(not math.isfinite(new_losses.total), self.controls.stop)
                 if diverged:
+                    outcome = Outcome.DIVERGED
                     message = (
                         f"training diverged at step {step + 1} (the loss became {new_losses.total}); "
                         "kept the weights of the step before. Lower the learning rate or the style weight"
@@ -219,7 +208,7 @@ class TrainingRun:
                 images += len(batch.indices) * self.world.size
                 elapsed = time.perf_counter() - start
                 rate = images / max(elapsed, 1e-9)
-                yield TrainFrame(
+                yield TrainProgress(
                     step=step,
                     total_steps=self.total,
                     epoch=epoch + 1,
@@ -228,12 +217,12 @@ class TrainingRun:
                     images_per_second=rate,
                     elapsed=elapsed,
                     eta_seconds=(self.total - step) * elapsed / (step - self.start_step),
-                    sample_ids=batch.indices,
                     validation=self._validate() if self._validation_due(step) else None,
                     skipped_files=len(self.failed),
                     checkpoint=self._save(step, losses) if step % config.checkpoint_every == 0 else None,
                 )
                 if stop:
+                    outcome = Outcome.STOPPED
                     message = f"stopped at step {step} of {self.total}"
                 if step >= self.total or stop:
                     break
@@ -241,7 +230,7 @@ class TrainingRun:
         if self.failed:
             skipped = f"skipped {len(self.failed)} unreadable image file(s)"
             message = f"{message}; {skipped}" if message else skipped
-        yield TrainFrame(
+        yield TrainProgress(
             step=step,
             total_steps=self.total,
             epoch=min(step // self.per_epoch + 1, num_epochs),
@@ -253,6 +242,14 @@ class TrainingRun:
             validation=self._validate(),
             skipped_files=len(self.failed),
             checkpoint=self._save(step, losses),
-            done=True,
+            outcome=outcome,
             message=message,
         )
+
+
+_PATH_SETTINGS = ("style", "dataset", "output", "resume", "val_image")
+
+
+def _without_paths(settings: dict) -> dict:
+    """Training settings with file paths cut to their names: a model file must not reveal server folders."""
+    return {k: (Path(v).name if k in _PATH_SETTINGS and v else v) for k, v in settings.items()}

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import gradio as gr
 
-from stylekit.fast.session import FastSession, TrainSettings, run_training, stylize_frame, stylize_photo
-from stylekit.studio import StudioError
-
-from . import DEVICE_QUEUE
-from .studio_tab import LOSS_COLORS, PAINTINGS
+from ...fast.config import ApplyConfig
+from ...settings import info
+from ..training import FastSession, TrainSettings, run_training, stylize_frame, stylize_photo
+from .common import DEVICE_QUEUE, PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, wire_run_buttons
 
 TRAIN_INTRO = """**Train a fast network** for one painting on a folder of photos (COCO 2014 train is the
 reference; any folder of JPEG/PNG photos works). Once trained, it stylizes any photo in one pass.
 Training is slow on a CPU (about an image per second at 256 px): a few hundred steps give a first
 impression; a GPU and two epochs of COCO give the real thing. No ready-made model ships with stylekit:
-train one here (or with `python -m stylekit fast train`), then use it in **Instant style**."""
+train one here (or with `stylekit fast train`), then use it in **Instant style**."""
 INSTANT_INTRO = """**Instant style**: pick a network trained in this session, or upload a `.safetensors` model
 trained with stylekit, then drop photos or turn on the webcam."""
-QUIET = {"show_progress": "hidden", "api_visibility": "private"}
 
 
 def build_fast_tabs(concurrency_limit: int = 1) -> None:
@@ -37,7 +37,9 @@ def build_fast_tabs(concurrency_limit: int = 1) -> None:
 
 def _train_tab(session: gr.State, concurrency_limit: int):
     defaults = TrainSettings()
+    base = defaults.base
     gr.Markdown(TRAIN_INTRO)
+    settings: dict[str, gr.components.Component] = {}
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
             style = gr.Image(
@@ -50,16 +52,18 @@ def _train_tab(session: gr.State, concurrency_limit: int):
                 elem_id="fast-dataset",
             )
             with gr.Row():
-                unit = gr.Radio(["steps", "epochs"], value=defaults.length_unit, label="Train for")
-                length = gr.Number(defaults.length, precision=0, minimum=1, label="How many", elem_id="fast-length")
+                settings["length_unit"] = gr.Radio(["steps", "epochs"], value=defaults.length_unit, label="Train for")
+                settings["length"] = gr.Number(
+                    defaults.length, precision=0, minimum=1, label="How many", elem_id="fast-length"
+                )
             with gr.Accordion("Advanced settings", open=False):
                 with gr.Row():
-                    size = gr.Slider(64, 512, value=defaults.size, step=32, label="Crop size (px)")
-                    batch = gr.Slider(1, 16, value=defaults.batch_size, step=1, label="Batch size")
+                    settings["size"] = gr.Slider(64, 512, value=base.size, step=32, label="Crop size (px)")
+                    settings["batch_size"] = gr.Slider(1, 16, value=base.batch_size, step=1, label="Batch size")
                 with gr.Row():
-                    style_weight = gr.Number(defaults.style_weight, minimum=0, label="Style weight")
-                    fraction = gr.Slider(
-                        0.01, 1.0, value=defaults.fraction, step=0.01, label="Share of the folder to use",
+                    settings["style_weight"] = gr.Number(base.style_weight, minimum=0, label="Style weight")
+                    settings["fraction"] = gr.Slider(
+                        0.01, 1.0, value=base.fraction, step=0.01, label="Share of the folder to use",
                     )
         with gr.Column(scale=6):
             validation = gr.Image(
@@ -70,28 +74,22 @@ def _train_tab(session: gr.State, concurrency_limit: int):
             with gr.Row():
                 start = gr.Button("Train", variant="primary", scale=3)
                 stop = gr.Button("Stop and save", variant="stop", interactive=False, scale=1)
-            plot = gr.LinePlot(
-                x="step", y="log10 loss", color="term", height=240, x_title="step", y_title="log₁₀ loss",
-                x_axis_format="d", color_map=LOSS_COLORS, elem_id="fast-losses",
-            )
+            plot = loss_plot("fast-losses", 240)
             with gr.Row():
                 checkpoint = gr.DownloadButton("Download model", interactive=False, elem_id="fast-download-model")
                 gif = gr.DownloadButton("Download GIF", interactive=False, elem_id="fast-download-gif")
 
-    buttons = [start, stop]
-    running = start.click(_begin, [session], [*buttons, status], **QUIET)
-    running = running.then(
-        _train,
-        [session, style, dataset, unit, length, size, batch, style_weight, fraction],
-        [validation, status, plot, checkpoint, gif],
+    return wire_run_buttons(
+        start, stop, status, session, _train,
+        inputs=[session, style, dataset],
+        outputs=[validation, status, plot, checkpoint, gif],
+        inputs_kwargs=settings,
         api_name="train_fast",
         concurrency_limit=concurrency_limit,
         concurrency_id=DEVICE_QUEUE,
         show_progress="minimal",
         show_progress_on=[validation],
     )
-    stop.click(FastSession.stop, [session], None, concurrency_limit=None, **QUIET)
-    return running.then(lambda: (gr.update(interactive=True), gr.update(interactive=False)), None, buttons, **QUIET)
 
 
 def _instant_tab(session: gr.State) -> gr.Dropdown:
@@ -99,9 +97,13 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
     with gr.Row():
         model = gr.Dropdown([], value=None, label="Trained in this session", elem_id="fast-model")
         upload = gr.File(label="…or upload a model", file_types=[".safetensors"], height=140, elem_id="fast-upload")
+    defaults = ApplyConfig()
     with gr.Row():
-        strength = gr.Slider(0, 1, value=1, step=0.05, label="Strength", info="0: the photo · 1: fully stylized")
-        keep_colors = gr.Checkbox(False, label="Keep the photo's colours")
+        strength = gr.Slider(0, 1, value=defaults.strength, step=0.05, label="Strength",
+                             info="0: the photo · 1: fully stylized")
+        keep_colors = gr.Dropdown(
+            list(info(ApplyConfig, "keep_colors").choices), value=defaults.keep_colors, label="Keep the photo's colours",
+        )
     with gr.Tabs():
         with gr.Tab("Photo"):
             with gr.Row():
@@ -115,35 +117,22 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
                 live = gr.Image(label="Stylized live", interactive=False, elem_id="fast-live")
     choice = [session, model, upload]
     settings = [strength, keep_colors]
+    photo_handler = partial(_stylized, stylize_photo)
     inputs = [*choice, photo, *settings]
-    photo.change(_photo, inputs, [result], api_name="stylize_fast", concurrency_id="instant", show_progress="minimal")
+    photo.change(photo_handler, inputs, [result], api_name="stylize_fast", concurrency_id="instant",
+                 show_progress="minimal")
     for trigger in (strength.release, keep_colors.change, model.change, upload.change):
-        trigger(_photo, inputs, [result], concurrency_id="instant", **QUIET)
+        trigger(photo_handler, inputs, [result], concurrency_id="instant", **QUIET)
     camera.stream(
-        _frame, [*choice, camera, *settings], [live], stream_every=0.2, time_limit=600,
+        partial(_stylized, stylize_frame), [*choice, camera, *settings], [live], stream_every=0.2, time_limit=600,
         concurrency_id="instant", **QUIET,
     )
     return model
 
 
-def _begin(session: FastSession):
-    session.arm()
-    return gr.update(interactive=False), gr.update(interactive=True), "Waiting for the compute device…"
-
-
-def _train(session: FastSession, style, dataset, unit, length, size, batch, style_weight, fraction):
+def _train(session: FastSession, style, dataset, **values):
     """Stream a training run: validation image, status, losses, and the files once written."""
-    weight = TrainSettings.style_weight if style_weight is None else float(style_weight)
-    settings = TrainSettings(unit, int(length or 0), int(size), int(batch), weight, float(fraction))
-    try:
-        for view in run_training(session, settings, style, dataset):
-            if view.warning:
-                gr.Warning(view.warning)
-            files = [gr.update(value=str(f), interactive=True) if f else gr.skip() for f in (view.checkpoint, view.gif)]
-            image = gr.skip() if view.validation is None else view.validation
-            yield image, view.status, gr.skip() if view.losses is None else view.losses, *files
-    except StudioError as error:
-        raise gr.Error(str(error)) from None
+    yield from stream(run_training(session, TrainSettings.from_widgets(**values), style, dataset))
 
 
 def _model_choices(session: FastSession, current: str | None):
@@ -152,19 +141,9 @@ def _model_choices(session: FastSession, current: str | None):
     return gr.update(choices=choices, value=value)
 
 
-def _stylized(stylize, session: FastSession, model: str | None, upload: str | None, image, strength, keep):
+@shows_user_errors
+def _stylized(stylize, session: FastSession, model: str | None, upload: str | None, image, strength, keep_colors):
     """Run ``stylize`` (a photo or a webcam frame) once a model and an image are there."""
     if image is None or (model is None and upload is None):
         return gr.skip()
-    try:
-        return stylize(session, model, upload, image, strength, keep)
-    except StudioError as error:
-        raise gr.Error(str(error)) from None
-
-
-def _photo(session: FastSession, model: str | None, upload: str | None, photo, strength: float, keep: bool):
-    return _stylized(stylize_photo, session, model, upload, photo, strength, keep)
-
-
-def _frame(session: FastSession, model: str | None, upload: str | None, frame, strength: float, keep: bool):
-    return _stylized(stylize_frame, session, model, upload, frame, strength, keep)
+    return stylize(session, model, upload, image, strength, keep_colors)

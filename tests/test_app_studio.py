@@ -1,4 +1,4 @@
-"""The studio's logic (stylekit.studio), called directly: no Gradio, no server."""
+"""The studio's logic (stylekit.app.studio and jobs), called directly: no Gradio, no server."""
 
 from __future__ import annotations
 
@@ -11,38 +11,52 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stylekit import studio
+from stylekit.app import jobs, studio
+from stylekit.app.jobs import LossHistory, Throttle
+from stylekit.app.studio import StudioSession, StudioSettings
 from stylekit.config import StyleConfig
-from stylekit.engine import Frame, Losses
+from stylekit.engine import StylizeProgress
+from stylekit.errors import ConfigError, ImageError, MissingInputError, SizeLimitError, UserError
 from stylekit.export import read_settings, save_png
-from stylekit.studio import LossHistory, StudioError, StudioSession, StudioSettings, Throttle
+from stylekit.progress import Losses, Outcome
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STYLE = ASSETS / "styles" / "starry_swirls.jpg"
 
 
+def report(step, total, size=(8, 8), losses=None, **fields) -> StylizeProgress:
+    """A progress report shaped like the engine's."""
+    fields = {"scale_index": 0, "num_scales": 1, "elapsed": 0.1 * step, "steps_per_second": 10.0,
+              "eta_seconds": 0.1 * (total - step), **fields}
+    return StylizeProgress(step=step, total_steps=total, size=size, losses=losses or Losses(), **fields)
+
+
 def fake_stylize(config, content, styles, controls):
-    """Frames shaped like the engine's, one per step, honouring stop requests; no network involved."""
+    """Reports shaped like the engine's, one per step, honouring stop requests; no network involved."""
     width, height = content.size
 
-    def frames():
+    def reports():
         step = 0
         while step < config.steps and not controls.stop:
             step += 1
-            yield Frame(
-                step, config.steps, 0, 1, (width, height), Losses(0.5 / step, 2.0 / step, 0.01, 3.0 / step),
-                elapsed=0.1 * step, steps_per_second=10.0, eta_seconds=0.1 * (config.steps - step),
-                preview=np.full((height, width, 3), step, np.uint8),
-            )
-        message = f"stopped at step {step} of {config.steps}; kept the latest image" if controls.stop else None
+            yield report(step, config.steps, (width, height), Losses(0.5 / step, 2.0 / step, 0.01, 3.0 / step),
+                         preview=np.full((height, width, 3), step, np.uint8))
+        stopped = controls.stop
+        message = f"stopped at step {step} of {config.steps}; kept the latest image" if stopped else None
         result = np.full((height, width, 3), 200, np.uint8)
         settings = {**config.to_dict(), "style_weight": controls.style_weight}
-        yield Frame(
-            step, config.steps, 0, 1, (width, height), Losses(), 0.1 * step, 10.0, 0.0,
-            preview=result, result=result, done=True, message=message, settings=settings,
-        )
+        yield report(step, config.steps, (width, height), preview=result, result=result, settings=settings,
+                     outcome=Outcome.STOPPED if stopped else Outcome.FINISHED, message=message, eta_seconds=0.0)
 
-    return frames()
+    return reports()
+
+
+def settings(**values) -> StudioSettings:
+    return StudioSettings.from_widgets(**values)
+
+
+SHOWN = [*StudioSettings.own_names(), "size", "steps", "optimizer", "init", "keep_colors", "seed", "style_scale",
+         "multiscale", "tv_kind", "pooling"]
 
 
 @pytest.fixture
@@ -57,14 +71,14 @@ def session():
     session.close()
 
 
-def every_frame() -> Throttle:
+def every_report() -> Throttle:
     return Throttle(interval=0.0)
 
 
 # ----- settings in UI units -------------------------------------------------------------------
 
 def test_default_settings_are_the_engine_defaults_in_slider_units():
-    config = StudioSettings().to_config(1)
+    config = settings().to_config(1)
     defaults = StyleConfig()
     weights = (config.content_weight, config.style_weight, config.tv_weight)
     assert weights == (defaults.content_weight, defaults.style_weight, defaults.tv_weight)
@@ -88,24 +102,39 @@ def test_settings_round_trip_through_a_config():
         style_blend=[0.25, 0.75], optimizer="adam", learning_rate=0.05, init="noise", seed=7,
         keep_colors="luminance", style_scale=1.5, multiscale=False, pooling="avg",
     )
-    settings, notes = StudioSettings.from_config(config)
+    shown, notes = StudioSettings.from_config(config, SHOWN)
     assert notes == []
-    assert settings.style_layers == ["relu1_1", "relu3_1"] and settings.style_layer_weights == "relu1_1:2"
-    assert settings.content_layer_weights == "relu3_2:0.5" and settings.blend == 0.75
-    assert settings.to_config(2) == config
+    assert shown.style_layers == ["relu1_1", "relu3_1"] and shown.style_layer_weights == "relu1_1:2"
+    assert shown.content_layer_weights == "relu3_2:0.5" and shown.blend == 0.75
+    assert shown.widget_value("optimizer") == "adam" and shown.widget_value("lr_scale_log") == pytest.approx(0.398, abs=1e-3)
+    assert shown.to_config(2) == config
+
+
+def test_a_setting_without_a_widget_is_noted_and_left_at_its_default():
+    config = StyleConfig(pooling="avg", min_scale_size=64)
+    shown, notes = StudioSettings.from_config(config, [n for n in SHOWN if n != "pooling"])
+    assert shown.to_config(1).pooling == "max" and shown.to_config(1).min_scale_size == 128
+    assert any("pooling 'avg' is not available here" in note for note in notes)
+
+
+def test_widget_values_are_taken_as_the_settings_types():
+    config = settings(size=96.0, steps=7.0, style_scale=1).to_config(1)
+    assert (config.size, config.steps, config.style_scale) == (96, 7, 1.0)
+    assert isinstance(config.size, int) and isinstance(config.style_scale, float)
+    with pytest.raises(ConfigError, match="seed must be a whole number"):
+        settings(seed=None).to_config(1)
 
 
 def test_weights_for_unticked_layers_are_refused():
-    settings = StudioSettings(style_layers=["relu1_1"], style_layer_weights="relu2_1:3")
-    with pytest.raises(ValueError, match="relu2_1, which is not ticked"):
-        settings.to_config(1)
+    with pytest.raises(ConfigError, match="relu2_1, which is not ticked"):
+        settings(style_layers=["relu1_1"], style_layer_weights="relu2_1:3").to_config(1)
 
 
 def test_settings_round_trip_through_an_exported_png(tmp_path):
-    config = StudioSettings(style_weight_log=2.0, steps=50, keep_colors="match").to_config(1)
+    config = settings(style_weight_log=2.0, steps=50, keep_colors="match").to_config(1)
     save_png(np.zeros((8, 8, 3), np.uint8), tmp_path / "out.png", config.to_dict())
-    settings, notes = studio.restore_settings(tmp_path / "out.png")
-    assert notes == [] and settings.to_config(1) == config
+    restored, notes = studio.restore_settings(tmp_path / "out.png", SHOWN)
+    assert notes == [] and restored.to_config(1) == config
 
 
 def test_restore_notes_what_the_studio_cannot_show(tmp_path):
@@ -113,11 +142,11 @@ def test_restore_notes_what_the_studio_cannot_show(tmp_path):
         backbone="vgg16-torchvision", init="image", style_weight=1e6, size=99999,
         style_layers={"relu1_1": 1.0, "conv2_1": 1.0},
     ).to_dict()
-    restored, notes = studio.restore_settings(studio_png(tmp_path, settings))
-    assert restored.init == "content" and restored.style_layers == ["relu1_1"]
-    assert restored.style_weight_log == 4.0 and restored.size == studio.max_size(None)
+    restored, notes = studio.restore_settings(studio_png(tmp_path, settings), SHOWN)
+    assert restored.widget_value("init") == "content" and restored.style_layers == ["relu1_1"]
+    assert restored.style_weight_log == 4.0 and restored.widget_value("size") == studio.max_size(None)
     text = " ".join(notes)
-    for expected in ("backbone", "init 'image'", "style_weight 1e+06", "conv2_1", "size 99999"):
+    for expected in ("backbone", "init 'image' is not offered", "style_weight 1e+06", "conv2_1", "size 99999"):
         assert expected in text
 
 
@@ -141,8 +170,8 @@ def test_restore_explains_unusable_files(tmp_path, data, message):
         data = buffer.getvalue()
     elif data == "bad":
         data = studio_png(tmp_path, {"optimizer": "newton"}).read_bytes()
-    with pytest.raises(StudioError, match=message):
-        studio.restore_settings(data)
+    with pytest.raises(UserError, match=message):
+        studio.restore_settings(data, SHOWN)
 
 
 def test_max_size_follows_the_photo_shape(tmp_path, make_photo):
@@ -151,7 +180,7 @@ def test_max_size_follows_the_photo_shape(tmp_path, make_photo):
     assert studio.max_size(tmp_path / "missing.png") == square
 
 
-# ----- frames to views ------------------------------------------------------------------------
+# ----- reports to views ------------------------------------------------------------------------
 
 def test_throttle_lets_through_one_update_per_interval():
     clock = iter([0.0, 0.1, 0.39, 0.4, 0.5, 1.0])
@@ -159,16 +188,16 @@ def test_throttle_lets_through_one_update_per_interval():
     assert [throttle.ready() for _ in range(6)] == [True, False, False, True, False, True]
 
 
-def loss_frame(step, content=1.0):
-    return Frame(step, 1000, 0, 1, (8, 8), Losses(content, 2.0, 0.1, 3.0), 0.0, 1.0, 0.0)
+def loss_report(step, content=1.0):
+    return report(step, 1000, losses=Losses(content, 2.0, 0.1, 3.0))
 
 
 def test_loss_history_is_a_bounded_log_table_with_every_term():
     history = LossHistory()
     assert history.table() is None
-    history.add(loss_frame(1, content=0.0))  # log10 of 0: the step is left out
+    history.add(loss_report(1, content=0.0))  # log10 of 0: the step is left out
     for step in range(2, 1001):
-        history.add(loss_frame(step))
+        history.add(loss_report(step))
     table = history.table(max_points=100)
     assert list(table.columns) == ["step", "term", "log10 loss"]
     assert set(table.term) == {"content", "style", "tv", "total"}
@@ -178,82 +207,86 @@ def test_loss_history_is_a_bounded_log_table_with_every_term():
 
 
 def test_status_lines_say_where_the_run_is():
-    frame = Frame(57, 200, 1, 4, (192, 128), Losses(), 20.0, 3.14, 83.0)
-    assert studio.progress_text(frame, "cpu") == (
+    running = report(57, 200, (192, 128), scale_index=1, num_scales=4, elapsed=20.0, steps_per_second=3.14,
+                     eta_seconds=83.0)
+    assert studio.progress_text(running, "cpu") == (
         "Step 57 / 200 · scale 2 of 4 (192×128) · 3.1 steps/s · about 1:23 left · cpu"
     )
-    done = Frame(200, 200, 3, 4, (384, 256), Losses(), 95.0, 2.1, 0.0, done=True)
+    done = report(200, 200, (384, 256), scale_index=3, num_scales=4, elapsed=95.0, steps_per_second=2.1,
+                  outcome=Outcome.FINISHED)
     assert studio.done_text(done, "cpu") == "Done: 200 steps in 1:35 (2.1 steps/s) · 384×256 · cpu"
-    done.message = "stopped at step 20 of 200; kept the latest image"
+    done.outcome, done.message = Outcome.STOPPED, "stopped at step 20 of 200; kept the latest image"
     assert studio.done_text(done, "cpu").startswith("Stopped at step 20 of 200; kept the latest image. 200 steps")
-    assert studio.sentence("add a photo first") == "Add a photo first."
+    assert jobs.sentence("add a photo first") == "Add a photo first."
 
 
 def test_a_run_streams_previews_then_files(session, fake_engine, make_photo):
-    views = list(studio.run(session, StudioSettings(steps=5), make_photo(), [STYLE], every_frame()))
+    views = list(studio.run(session, settings(steps=5), make_photo(), [STYLE], every_report()))
     assert len(views) == 6
-    assert all(v.png is None and v.image.shape == (60, 80, 3) for v in views[:-1])
+    assert all(v.downloads == () and v.image.shape == (60, 80, 3) for v in views[:-1])
     assert [int(v.image[0, 0, 0]) for v in views[:-1]] == [1, 2, 3, 4, 5]
     assert views[-2].status.startswith("Step 5 / 5")
     final = views[-1]
     assert final.status.startswith("Done: 5 steps") and final.warning is None
-    assert final.image == final.png and final.png.parent.parent == session.folder
-    assert read_settings(final.png)["steps"] == 5
-    assert iio.imread(final.gif, index=None).shape[0] >= 2
+    png, gif = final.downloads
+    assert final.image == png and png.parent.parent == session.folder
+    assert read_settings(png)["steps"] == 5
+    assert iio.imread(gif, index=None).shape[0] >= 2
     assert session.controls is None
 
 
 def test_previews_are_shrunk_and_throttled(session, fake_engine, make_photo):
     big = make_photo("big.png", size=(1200, 600))
     clock = itertools.count(0.0, 0.25)  # four frames a second; updates at most every 0.4 s
-    views = list(studio.run(session, StudioSettings(steps=8), big, [STYLE], Throttle(0.4, lambda: next(clock))))
+    views = list(studio.run(session, settings(steps=8), big, [STYLE], Throttle(0.4, lambda: next(clock))))
     assert len(views) == 4 + 1
     assert all(max(v.image.shape[:2]) == studio.PREVIEW_MAX_SIDE for v in views[:-1])
 
 
 def test_sliders_steer_the_running_optimization(session, fake_engine, make_photo):
-    run = studio.run(session, StudioSettings(steps=4), make_photo(), [STYLE], every_frame())
+    run = studio.run(session, settings(steps=4), make_photo(), [STYLE], every_report())
     next(run)
     session.steer("style_weight_log", 2.0)
     session.steer("lr_scale_log", 1.0)
     assert session.controls.style_weight == 100.0 and session.controls.learning_rate == pytest.approx(10.0)
     final = list(run)[-1]
-    assert read_settings(final.png)["style_weight"] == 100.0
+    assert read_settings(final.downloads[0])["style_weight"] == 100.0
 
 
 def test_stop_keeps_the_latest_image_and_its_gif(session, fake_engine, make_photo):
-    run = studio.run(session, StudioSettings(steps=50), make_photo(), [STYLE], every_frame())
+    run = studio.run(session, settings(steps=50), make_photo(), [STYLE], every_report())
     next(run), next(run)
     session.stop()
     final = list(run)[-1]
     assert final.status.startswith("Stopped at step 2 of 50") and final.warning is None
-    assert final.png.is_file() and final.gif.is_file()
+    assert all(path.is_file() for path in final.downloads)
 
 
 def test_stop_before_the_run_starts_skips_it(session, fake_engine, make_photo):
     session.stop()
-    views = list(studio.run(session, StudioSettings(), make_photo(), [STYLE]))
+    views = list(studio.run(session, settings(), make_photo(), [STYLE]))
     assert [v.status for v in views] == ["Stopped before the run started."]
     session.arm()
-    assert list(studio.run(session, StudioSettings(steps=2), make_photo(), [STYLE]))[-1].png
+    assert list(studio.run(session, settings(steps=2), make_photo(), [STYLE]))[-1].downloads
 
 
 def test_a_divergence_is_reported_as_a_warning(session, monkeypatch, make_photo):
     def diverging(config, content, styles, controls):
-        frames = list(fake_stylize(config, content, styles, controls))
-        frames[-1].message = "the optimization diverged at step 3 (the loss became nan); kept the image from step 2"
-        return iter(frames)
+        reports = list(fake_stylize(config, content, styles, controls))
+        reports[-1].outcome = Outcome.DIVERGED
+        reports[-1].message = "the optimization diverged at step 3 (the loss became nan); kept the image from step 2"
+        return iter(reports)
 
     monkeypatch.setattr(studio, "stylize", diverging)
-    final = list(studio.run(session, StudioSettings(steps=3), make_photo(), [STYLE]))[-1]
+    final = list(studio.run(session, settings(steps=3), make_photo(), [STYLE]))[-1]
     assert final.warning.startswith("the optimization diverged") and final.status.startswith("The optimization")
 
 
 def test_session_files_live_in_one_folder_removed_on_close(fake_engine, make_photo):
     session = StudioSession()
-    first = list(studio.run(session, StudioSettings(steps=2), make_photo(), [STYLE]))[-1]
-    second = list(studio.run(session, StudioSettings(steps=2), make_photo(), [STYLE]))[-1]
-    assert not first.png.exists() and second.png.exists()  # only the latest run's files are kept
+    first = list(studio.run(session, settings(steps=2), make_photo(), [STYLE]))[-1]
+    second = list(studio.run(session, settings(steps=2), make_photo(), [STYLE]))[-1]
+    assert not first.downloads[0].exists() and second.downloads[0].exists()  # only the latest run's files are kept
     folder = session.folder
     session.close()
     assert not folder.exists() and session.folder is None
@@ -262,49 +295,48 @@ def test_session_files_live_in_one_folder_removed_on_close(fake_engine, make_pho
 # ----- what the user is told --------------------------------------------------------------------
 
 @pytest.mark.parametrize(
-    "content, styles, message",
+    "content, styles, error, message",
     [
-        (None, [STYLE], "add a photo first"),
-        ("photo", [None], "add a painting first"),
-        ("text", [STYLE], "photo: the file is not an image"),
-        ("photo", [STYLE, "truncated"], "second painting: the image file is truncated or corrupt"),
+        (None, [STYLE], MissingInputError, "add a photo first"),
+        ("photo", [None], MissingInputError, "add a painting first"),
+        ("text", [STYLE], ImageError, "photo: the file is not an image"),
+        ("photo", [STYLE, "truncated"], ImageError, "second painting: the image file is truncated or corrupt"),
     ],
 )
-def test_bad_uploads_get_clear_messages(tmp_path, session, content, styles, message, make_photo):
+def test_bad_uploads_get_clear_messages(tmp_path, session, content, styles, error, message, make_photo):
     files = {"photo": make_photo(), "text": tmp_path / "notes.png", "truncated": tmp_path / "cut.jpg"}
     files["text"].write_text("hello")
     Image.new("RGB", (64, 64), "red").save(files["truncated"], format="JPEG")
     files["truncated"].write_bytes(files["truncated"].read_bytes()[:300])
     resolve = lambda item: files.get(item, item) if isinstance(item, str) else item  # noqa: E731
-    with pytest.raises(StudioError, match=message):
-        next(studio.run(session, StudioSettings(), resolve(content), [resolve(s) for s in styles]))
+    with pytest.raises(error, match=message):
+        next(studio.run(session, settings(), resolve(content), [resolve(s) for s in styles]))
 
 
 def test_oversized_uploads_are_refused(session, monkeypatch, make_photo):
-    monkeypatch.setattr(studio, "UPLOAD_MAX_PIXELS", 1000)
-    with pytest.raises(StudioError, match="photo: the image is 80x60 = 4,800 pixels, over the 1,000-pixel limit"):
-        next(studio.run(session, StudioSettings(), make_photo(), [STYLE]))
+    monkeypatch.setattr(jobs, "UPLOAD_MAX_PIXELS", 1000)
+    with pytest.raises(ImageError, match="photo: the image is 80x60 = 4,800 pixels, over the 1,000-pixel limit"):
+        next(studio.run(session, settings(), make_photo(), [STYLE]))
 
 
 def test_a_too_large_output_size_says_the_largest_allowed(session, make_photo):
-    settings = StudioSettings(size=1600)
-    with pytest.raises(StudioError, match=r"over the .* MP limit on cpu; choose a size of at most \d+"):
-        next(studio.run(session, settings, make_photo(), [STYLE]))
+    with pytest.raises(SizeLimitError, match=r"over the .* MP limit on cpu; choose a size of at most \d+"):
+        next(studio.run(session, settings(size=1600), make_photo(), [STYLE]))
 
 
-def test_bad_settings_are_reported_as_studio_errors(session, make_photo):
-    with pytest.raises(StudioError, match="at least one style layer"):
-        next(studio.run(session, StudioSettings(style_layers=[]), make_photo(), [STYLE]))
+def test_bad_settings_are_reported_as_user_errors(session, make_photo):
+    with pytest.raises(ConfigError, match="at least one style layer"):
+        next(studio.run(session, settings(style_layers=[]), make_photo(), [STYLE]))
 
 
 # ----- the real engine, tiny --------------------------------------------------------------------
 
 def test_a_real_run_at_tiny_size(session, make_photo):
-    settings = StudioSettings(size=64, steps=6, multiscale=False)
-    views = list(studio.run(session, settings, make_photo(), [STYLE, STYLE], every_frame()))
+    tiny = settings(size=64, steps=6, multiscale=False)
+    views = list(studio.run(session, tiny, make_photo(), [STYLE, STYLE], every_report()))
     assert len(views) == 7 and all(v.image.shape == (48, 64, 3) for v in views[:-1])
     final = views[-1]
-    with Image.open(final.png) as image:
+    with Image.open(final.downloads[0]) as image:
         assert image.size == (64, 48)
-    assert read_settings(final.png)["style_blend"] == [0.5, 0.5]
+    assert read_settings(final.downloads[0])["style_blend"] == [0.5, 0.5]
     assert set(views[-2].losses.term) == {"content", "style", "tv", "total"}

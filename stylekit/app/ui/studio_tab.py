@@ -1,4 +1,8 @@
-"""The Studio tab: pick a photo and a painting, stylize, steer the run live, download the results."""
+"""The Studio tab: pick a photo and a painting, stylize, steer the run live, download the results.
+
+Each settings widget is named after the setting it shows (a StyleConfig field, or one of
+StudioSettings' own); adding a setting here is adding its widget to ``settings``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from stylekit import studio
-from stylekit.config import KEEP_COLORS, OPTIMIZERS, POOLINGS, TV_KINDS
-from stylekit.studio import LIVE_RANGES, RANGES, StudioError, StudioSession, StudioSettings
-from ui import DEVICE_QUEUE
+from ...config import StyleConfig
+from ...errors import ImageError
+from ...settings import info
+from .. import studio
+from ..jobs import load_upload, sentence
+from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
+from .common import DEVICE_QUEUE, PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, wire_run_buttons
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-PHOTOS = sorted(str(p) for p in (ASSETS / "content").glob("*.jpg"))
-PAINTINGS = sorted(str(p) for p in (ASSETS / "styles").glob("*.jpg"))
-LOSS_COLORS = {"content": "#2563eb", "style": "#db2777", "tv": "#9ca3af", "total": "#111827"}
 FIRST, SECOND = "Painting", "Second painting"
 LIVE_LABELS = {
     "content_weight_log": "Content weight",
@@ -23,6 +26,11 @@ LIVE_LABELS = {
     "tv_weight_log": "Smoothness (TV weight)",
     "lr_scale_log": "Learning rate",
 }
+
+
+def choices(name: str) -> list[str]:
+    """The values a StyleConfig setting takes, for a dropdown."""
+    return list(studio.OFFERED_CHOICES.get(name) or info(StyleConfig, name).choices)
 
 
 def build_studio_tab(concurrency_limit: int = 1) -> None:
@@ -48,22 +56,19 @@ def build_studio_tab(concurrency_limit: int = 1) -> None:
         with gr.Column(scale=6):
             out = _outputs(settings, defaults)
 
-    quiet = {"show_progress": "hidden", "api_visibility": "private"}
-    gallery.select(_pick_painting, [gallery_target], [painting, painting2], **quiet)
+    gallery.select(_pick_painting, [gallery_target], [painting, painting2], **QUIET)
     for label, image in zip(studio.UPLOAD_LABELS, (photo, painting, painting2)):
         # Raw payloads (preprocess=False): Gradio's own decoding would fail on a broken file without saying why.
-        image.change(partial(_check_upload, label), [image], [image], preprocess=False, **quiet)
-    photo.change(_fit_size, [photo, settings["size"]], [settings["size"]], preprocess=False, **quiet)
+        image.change(partial(_check_upload, label), [image], [image], preprocess=False, **QUIET)
+    photo.change(_fit_size, [photo, settings["size"]], [settings["size"]], preprocess=False, **QUIET)
     for name in LIVE_RANGES:
         slider = settings[name]
         steer = partial(_steer, name)
-        slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **quiet)
-    buttons = [out["stylize"], out["stop"]]
-    running = out["stylize"].click(_begin, [session], [*buttons, out["status"]], **quiet)
-    running = running.then(
-        _run,
-        [session, photo, painting, painting2],
-        [out["result"], out["status"], out["plot"], out["png"], out["gif"]],
+        slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **QUIET)
+    wire_run_buttons(
+        out["stylize"], out["stop"], out["status"], session, _run,
+        inputs=[session, photo, painting, painting2],
+        outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]],
         inputs_kwargs=settings,
         api_name="stylize",
         concurrency_limit=concurrency_limit,
@@ -71,10 +76,8 @@ def build_studio_tab(concurrency_limit: int = 1) -> None:
         show_progress="minimal",
         show_progress_on=[out["result"]],
     )
-    running.then(_end, None, buttons, **quiet)
-    running.failure(_end, None, buttons, **quiet)  # Gradio 6 skips .then after an error
-    out["stop"].click(StudioSession.stop, [session], None, concurrency_limit=None, **quiet)
-    restore.upload(_restore, [restore], [settings[name] for name in StudioSettings.names()], **quiet)
+    names = list(settings)
+    restore.upload(partial(_restore, names), [restore], [settings[name] for name in names], **QUIET)
 
 
 def _inputs(settings: dict, defaults: StudioSettings):
@@ -103,11 +106,12 @@ def _inputs(settings: dict, defaults: StudioSettings):
                 gallery_target = gr.Radio([FIRST, SECOND], value=FIRST, label="A click in the gallery sets")
     with gr.Row():
         settings["size"] = gr.Slider(
-            RANGES["size"][0], studio.max_size(None), value=defaults.size, step=8,
+            RANGES["size"][0], studio.max_size(None), value=defaults.base.size, step=8,
             label="Output size (px)", info="longest side", elem_id="size",
         )
         settings["steps"] = gr.Slider(
-            *RANGES["steps"], value=defaults.steps, step=1, label="Steps", info="over all scales", elem_id="steps",
+            *RANGES["steps"], value=defaults.base.steps, step=1, label="Steps", info="over all scales",
+            elem_id="steps",
         )
     return photo, painting, painting2, gallery, gallery_target
 
@@ -132,10 +136,7 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
                         elem_id=name.removesuffix("_log").replace("_", "-"),
                     )
     gr.Markdown("**Losses** while it runs: content, style, smoothness (TV) and the weighted total")
-    out["plot"] = gr.LinePlot(  # no label: a labelled plot hides its legend
-        x="step", y="log10 loss", color="term", height=260, x_title="step", y_title="log₁₀ loss",
-        x_axis_format="d", color_map=LOSS_COLORS, elem_id="losses",
-    )
+    out["plot"] = loss_plot("losses", 260)
     with gr.Row():
         out["png"] = gr.DownloadButton("Download PNG", interactive=False, elem_id="download-png")
         out["gif"] = gr.DownloadButton("Download GIF", interactive=False, elem_id="download-gif")
@@ -144,24 +145,25 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
 
 def _advanced(settings: dict, defaults: StudioSettings) -> None:
     """The rarer settings, folded away."""
+    base = defaults.base
     with gr.Accordion("Advanced settings", open=False):
         with gr.Row():
-            settings["optimizer"] = gr.Dropdown(list(OPTIMIZERS), value=defaults.optimizer, label="Optimizer")
-            settings["init"] = gr.Dropdown(list(studio.INIT_CHOICES), value=defaults.init, label="Start from")
+            settings["optimizer"] = gr.Dropdown(choices("optimizer"), value=base.optimizer, label="Optimizer")
+            settings["init"] = gr.Dropdown(choices("init"), value=base.init, label="Start from")
         with gr.Row():
-            settings["keep_colors"] = gr.Dropdown(list(KEEP_COLORS), value=defaults.keep_colors, label="Keep colours")
-            settings["seed"] = gr.Number(defaults.seed, precision=0, label="Seed (for a noise start)")
+            settings["keep_colors"] = gr.Dropdown(choices("keep_colors"), value=base.keep_colors, label="Keep colours")
+            settings["seed"] = gr.Number(base.seed, precision=0, label="Seed (for a noise start)")
         with gr.Row():
             settings["style_scale"] = gr.Slider(
-                *RANGES["style_scale"], value=defaults.style_scale, step=0.05, label="Style scale",
+                *RANGES["style_scale"], value=base.style_scale, step=0.05, label="Style scale",
                 info="brush-stroke size relative to the output",
             )
             settings["multiscale"] = gr.Checkbox(
-                defaults.multiscale, label="Multi-scale", info="coarse to fine: larger brush structures",
+                base.multiscale, label="Multi-scale", info="coarse to fine: larger brush structures",
             )
         with gr.Row():
-            settings["tv_kind"] = gr.Dropdown(list(TV_KINDS), value=defaults.tv_kind, label="TV kind")
-            settings["pooling"] = gr.Dropdown(list(POOLINGS), value=defaults.pooling, label="Pooling")
+            settings["tv_kind"] = gr.Dropdown(choices("tv_kind"), value=base.tv_kind, label="TV kind")
+            settings["pooling"] = gr.Dropdown(choices("pooling"), value=base.pooling, label="Pooling")
         settings["content_layers"] = gr.Dropdown(
             studio.LAYER_CHOICES, value=defaults.content_layers, multiselect=True, label="Content layers",
         )
@@ -188,9 +190,9 @@ def _check_upload(label: str, payload: dict | None):
     if payload is None:
         return gr.skip()
     try:
-        studio.load_upload(label, payload["path"])
-    except StudioError as error:
-        gr.Warning(studio.sentence(str(error)))
+        load_upload(label, payload["path"])
+    except ImageError as error:
+        gr.Warning(sentence(str(error)))
         return None
     return gr.skip()
 
@@ -206,41 +208,16 @@ def _steer(name: str, session: StudioSession, position: float):
     return gr.update(info=studio.readout(name, position))
 
 
-def _begin(session: StudioSession):
-    session.arm()
-    return gr.update(interactive=False), gr.update(interactive=True), "Waiting for the compute device…"
-
-
-def _end():
-    return gr.update(interactive=True), gr.update(interactive=False)
-
-
 def _run(session: StudioSession, photo, painting, painting2, **values):
     """Stream a run: previews, status, losses, and at the end the files to download."""
-    settings = StudioSettings(**values)
     paintings = [painting] + ([painting2] if painting2 else [])
-    try:
-        for view in studio.run(session, settings, photo, paintings):
-            if view.warning:
-                gr.Warning(studio.sentence(view.warning))
-            files = [gr.update(value=f, interactive=True) if f else gr.skip() for f in (view.png, view.gif)]
-            yield _or_skip(view.image), view.status, _or_skip(view.losses), *files
-    except StudioError as error:
-        message = studio.sentence(str(error))
-        yield gr.skip(), f"**Not started.** {message}", gr.skip(), gr.skip(), gr.skip()
-        raise gr.Error(message) from None
+    yield from stream(studio.run(session, StudioSettings.from_widgets(**values), photo, paintings))
 
 
-def _or_skip(value):
-    return gr.skip() if value is None else value
-
-
-def _restore(png: str):
-    try:
-        settings, notes = studio.restore_settings(png)
-    except StudioError as error:
-        raise gr.Error(studio.sentence(str(error))) from None
+@shows_user_errors
+def _restore(names: list[str], png: str):
+    settings, notes = studio.restore_settings(png, names)
     for note in notes:
         gr.Warning(f"Restored with a change: {note}.")
     gr.Info("Settings restored from the PNG.")
-    return [getattr(settings, name) for name in StudioSettings.names()]
+    return [settings.widget_value(name) for name in names]

@@ -1,0 +1,198 @@
+"""What every long job in the app shares: the session that owns it, throttled views of its progress,
+the loss table for the plot, and upload checks.
+
+A job (a stylization, a training run) is an iterator of
+:class:`~stylekit.progress.Progress` reports; :func:`stream_views` turns it
+into the :class:`View` s a tab shows, following the session's stop button.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from ..errors import ImageError, MissingInputError
+from ..images import load_image
+from ..progress import Progress, RunControls
+
+UPLOAD_MAX_BYTES = 20 * 2**20  # per uploaded file; also the server's upload limit
+UPLOAD_MAX_PIXELS = 40_000_000
+UPDATE_INTERVAL_S = 0.4  # at most one live update per this many seconds
+PLOT_MAX_POINTS = 200  # per loss curve
+GIF_FRAMES = 48  # at most this many frames in a progression GIF
+
+
+@dataclass
+class View:
+    """What a tab shows at one moment of a job; the downloads come with the last view."""
+
+    status: str
+    losses: pd.DataFrame | None
+    image: np.ndarray | Path | None = None  # a preview, or a file
+    downloads: tuple[Path | None, ...] = ()  # in the order of the tab's download buttons
+    warning: str | None = None  # worth a pop-up (a divergence)
+
+
+class Display(Protocol):
+    """How one kind of job is shown: a tab's side of :func:`stream_views`."""
+
+    def record(self, report: Progress) -> None:
+        """See every report (to collect GIF frames)."""
+
+    def image(self, report: Progress) -> np.ndarray | None:
+        """The picture to show for a running report, if any."""
+
+    def status(self, report: Progress) -> str:
+        """The status line of a running report."""
+
+    def urgent(self, report: Progress) -> bool:
+        """Whether this report must be shown even between throttled updates."""
+
+    def final(self, report: Progress, losses: pd.DataFrame | None) -> View:
+        """The last view, with the files written."""
+
+
+class Throttle:
+    """Says when enough wall-clock time has passed since the last update."""
+
+    def __init__(self, interval: float = UPDATE_INTERVAL_S, clock: Callable[[], float] = time.monotonic):
+        self.interval = interval
+        self.clock = clock
+        self.last = -math.inf
+
+    def ready(self) -> bool:
+        now = self.clock()
+        if now - self.last < self.interval:
+            return False
+        self.last = now
+        return True
+
+
+class LossHistory:
+    """Loss terms of every step, as a long table for a line plot (log10, so steps with a zero term are left out)."""
+
+    TERMS = ("content", "style", "tv", "total")
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, float, float, float, float]] = []
+
+    def add(self, report: Progress) -> None:
+        losses = report.losses
+        values = (losses.content, losses.style, losses.tv, losses.total)
+        if all(value > 0 and math.isfinite(value) for value in values):
+            self.rows.append((report.step, *values))
+
+    def table(self, max_points: int = PLOT_MAX_POINTS) -> pd.DataFrame | None:
+        """Columns step, term, log10 loss, every term at every step shown; None before the first row.
+
+        At most ``max_points`` steps, evenly spaced, the newest included. (A line plot fixes its
+        series on the first table it gets, hence all terms at every step and no empty tables.)
+        """
+        if not self.rows:
+            return None
+        rows = self.rows[:: math.ceil(len(self.rows) / max_points)]
+        if rows[-1] is not self.rows[-1]:
+            rows.append(self.rows[-1])
+        records = [(row[0], term, math.log10(value)) for row in rows for term, value in zip(self.TERMS, row[1:])]
+        return pd.DataFrame(records, columns=["step", "term", "log10 loss"])
+
+
+class RunSession:
+    """One browser session's jobs: its temp folder and the running job's controls.
+
+    A fresh instance holds no resources, so the UI can deep-copy it per session;
+    ``close`` stops the job and removes the folder. Subclasses set
+    ``folder_prefix`` and whether earlier runs' folders are kept.
+    """
+
+    folder_prefix = "stylekit-session-"
+    keep_earlier_runs = False
+
+    def __init__(self) -> None:
+        self.folder: Path | None = None
+        self.controls: RunControls | None = None  # the running job's, if any
+        self.stop_requested = False
+        self.runs = 0
+
+    def arm(self) -> None:
+        """Forget an earlier stop request (the start button was pressed)."""
+        self.stop_requested = False
+
+    def stop(self) -> None:
+        """End the job after its current step, or skip it if it has not started."""
+        self.stop_requested = True
+        if self.controls is not None:
+            self.controls.request_stop()
+
+    def new_run_folder(self) -> Path:
+        """An empty folder for the next run's files."""
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix=self.folder_prefix))
+        if not self.keep_earlier_runs:
+            shutil.rmtree(self.folder / f"run-{self.runs}", ignore_errors=True)
+        self.runs += 1
+        folder = self.folder / f"run-{self.runs}"
+        folder.mkdir()
+        return folder
+
+    def close(self) -> None:
+        """Stop any job and delete the session's files."""
+        self.stop()
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+def stream_views(
+    session: RunSession, controls: RunControls, reports: Iterator[Progress], display: Display, throttle: Throttle
+) -> Iterator[View]:
+    """Follow a job to its end as views: throttled while it runs, then the final one with its files."""
+    if session.stop_requested:
+        yield View("Stopped before the run started.", None)
+        return
+    session.controls = controls
+    history = LossHistory()
+    try:
+        for report in reports:
+            history.add(report)
+            display.record(report)
+            if report.done:
+                yield display.final(report, history.table())
+                return
+            if throttle.ready() or display.urgent(report):
+                yield View(display.status(report), history.table(), display.image(report))
+    finally:
+        if session.controls is controls:
+            session.controls = None
+
+
+def load_upload(label: str, source) -> Image.Image:
+    """Load an uploaded image within the upload limits; the error names the input."""
+    if source is None:
+        raise MissingInputError(f"add a {label} first")
+    try:
+        return load_image(source, max_pixels=UPLOAD_MAX_PIXELS, max_bytes=UPLOAD_MAX_BYTES)
+    except ImageError as error:
+        raise ImageError(f"{label}: {error}") from None
+
+
+def duration(seconds: float) -> str:
+    """``m:ss``."""
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def sentence(text: str) -> str:
+    """A message as a sentence: capitalised, ending with a full stop."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."

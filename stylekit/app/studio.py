@@ -1,0 +1,317 @@
+"""The studio's logic, free of Gradio: settings in widget units, a run streamed as views, restoring settings.
+
+``ui/studio_tab.py`` only lays out widgets and forwards their values here.
+Widgets are named after :class:`~stylekit.config.StyleConfig` fields and pass
+their values through unchanged, except the few :class:`StudioSettings` shows
+differently (log sliders, one blend slider, ticked layers with a weights text).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights
+from ..devices import max_side_for, resolve_device
+from ..engine import Controls, StylizeProgress, stylize
+from ..errors import ConfigError, MissingInputError
+from ..export import ProgressRecorder, read_settings, save_png, write_gif
+from ..images import resize_to_longest
+from ..progress import Outcome
+from ..vgg import layer_names
+from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, sentence, stream_views
+
+PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
+UPLOAD_LABELS = ("photo", "painting", "second painting")  # how messages name the image inputs
+LAYER_CHOICES = [name for name in layer_names("vgg19-caffe") if name.startswith("relu")]
+OFFERED_CHOICES = {"init": ("content", "noise", "style")}  # "image" needs a fourth upload; the CLI offers it
+# Sliders that steer a running optimization, as log10 positions; a name less "_log" is its Controls field.
+LIVE_RANGES = {
+    "content_weight_log": (-2.0, 2.0),
+    "style_weight_log": (-1.0, 4.0),
+    "tv_weight_log": (-6.0, 0.0),
+    "lr_scale_log": (-1.0, 1.0),  # learning rate as a multiple of the optimizer's default
+}
+# Bounds of the other sliders; the size slider's top follows the photo's shape (max_size).
+RANGES = {"size": (64, None), "steps": (1, 1000), "blend": (0.0, 1.0), "style_scale": (0.25, 4.0), **LIVE_RANGES}
+_DEFAULTS = StyleConfig()
+# StyleConfig fields that StudioSettings shows through widgets of its own.
+_TRANSFORMED = frozenset(
+    {"content_weight", "style_weight", "tv_weight", "learning_rate", "style_blend", "content_layers", "style_layers"}
+)
+
+
+def to_log(value: float) -> float:
+    """The position of a weight on a log10 slider."""
+    return math.log10(value)
+
+
+def from_log(position: float) -> float:
+    """The weight at a log10 slider position, rounded to 3 significant digits."""
+    return float(f"{10.0**position:.3g}")
+
+
+@dataclass
+class StudioSettings:
+    """The studio's widget values: ``base`` holds the settings shown as they are; the other fields are shown
+    differently from the engine (loss weights and learning rate as log10 positions, the blend as one share,
+    layers as ticks plus a weights text).
+    """
+
+    base: StyleConfig = field(default_factory=StyleConfig)
+    content_weight_log: float = to_log(_DEFAULTS.content_weight)
+    style_weight_log: float = to_log(_DEFAULTS.style_weight)
+    tv_weight_log: float = to_log(_DEFAULTS.tv_weight)
+    lr_scale_log: float = 0.0  # learning rate = the optimizer's default x 10**lr_scale_log
+    blend: float = 0.5  # share of the second painting, when there is one
+    content_layers: list[str] = field(default_factory=lambda: list(_DEFAULTS.content_layers))
+    content_layer_weights: str = ""  # "NAME:WEIGHT, ..." for ticked layers whose weight is not 1
+    style_layers: list[str] = field(default_factory=lambda: list(_DEFAULTS.style_layers))
+    style_layer_weights: str = ""
+
+    @classmethod
+    def own_names(cls) -> list[str]:
+        """The widgets whose values this class transforms."""
+        return [f.name for f in dataclasses.fields(cls) if f.name != "base"]
+
+    @classmethod
+    def from_widgets(cls, **values: Any) -> "StudioSettings":
+        """Settings from widget values by name: this class's own fields, and StyleConfig fields."""
+        own = {name: values.pop(name) for name in cls.own_names() if name in values}
+        base = replace(_DEFAULTS, **{name: StyleConfig.coerced(name, value) for name, value in values.items()})
+        return cls(base, **own)
+
+    def widget_value(self, name: str) -> Any:
+        """The value of the widget called ``name``."""
+        return getattr(self, name) if name in self.own_names() else getattr(self.base, name)
+
+    def to_config(self, num_styles: int) -> StyleConfig:
+        """The engine settings for a run with ``num_styles`` paintings; raises ConfigError."""
+        config = replace(
+            self.base,
+            content_weight=from_log(self.content_weight_log),
+            style_weight=from_log(self.style_weight_log),
+            tv_weight=from_log(self.tv_weight_log),
+            content_layers=_layer_weights("content", self.content_layers, self.content_layer_weights),
+            style_layers=_layer_weights("style", self.style_layers, self.style_layer_weights),
+            style_blend=[1.0 - self.blend, self.blend] if num_styles == 2 else None,
+            learning_rate=None if self.lr_scale_log == 0 else self.learning_rate(),
+        )
+        config.validate(num_styles)
+        return config
+
+    def learning_rate(self) -> float:
+        """The learning rate the optimizer's default and the learning-rate slider give."""
+        return _round3(DEFAULT_LEARNING_RATE[self.base.optimizer] * 10.0**self.lr_scale_log)
+
+    @classmethod
+    def from_config(cls, config: StyleConfig, shown: Collection[str]) -> tuple["StudioSettings", list[str]]:
+        """Settings showing ``config`` on the widgets named ``shown``, and notes on what they cannot show."""
+        notes: list[str] = []
+        base = {}
+        for name in (f.name for f in dataclasses.fields(StyleConfig)):
+            value, default = getattr(config, name), getattr(_DEFAULTS, name)
+            if name in _TRANSFORMED:
+                continue
+            if name not in shown:
+                if value != default:
+                    notes.append(f"{name} {value!r} is not available here; using {default!r}")
+                value = default
+            elif value not in OFFERED_CHOICES.get(name, (value,)):
+                notes.append(f"{name} {value!r} is not offered here; using {default!r}")
+                value = default
+            elif name in RANGES:
+                value = _fit(name, value, notes)
+            base[name] = value
+        blend = 0.5
+        if config.style_blend and len(config.style_blend) == 2:
+            blend = _round3(config.style_blend[1] / sum(config.style_blend))
+        elif config.style_blend and len(config.style_blend) > 2:
+            notes.append(f"the run blended {len(config.style_blend)} paintings; the studio blends at most two")
+        content_layers, content_weights = _layer_fields("content", config.content_layers, notes)
+        style_layers, style_weights = _layer_fields("style", config.style_layers, notes)
+        learning_rate = config.effective_learning_rate() / DEFAULT_LEARNING_RATE[config.optimizer]
+        settings = cls(
+            base=replace(_DEFAULTS, **base),
+            content_weight_log=_fit("content_weight_log", config.content_weight, notes),
+            style_weight_log=_fit("style_weight_log", config.style_weight, notes),
+            tv_weight_log=_fit("tv_weight_log", config.tv_weight, notes),
+            lr_scale_log=_fit("lr_scale_log", learning_rate, notes),
+            blend=blend,
+            content_layers=content_layers,
+            content_layer_weights=content_weights,
+            style_layers=style_layers,
+            style_layer_weights=style_weights,
+        )
+        return settings, notes
+
+
+def _round3(value: float) -> float:
+    return float(f"{value:.3g}")
+
+
+def _fit(name: str, value, notes: list[str]):
+    """The slider position showing ``value`` (log10 for LIVE_RANGES), clamped to the slider (noted if so)."""
+    low, high = RANGES[name]
+    high = max_size(None) if high is None else high
+    live = name in LIVE_RANGES
+    position = (math.log10(value) if value > 0 else low) if live else value
+    if low <= position <= high:
+        return position
+    position = type(position)(min(max(position, low), high))
+    shown = from_log(position) if live else position
+    notes.append(f"{name.removesuffix('_log')} {value:g} is outside the slider; using {shown:g}")
+    return position
+
+
+def _layer_weights(kind: str, ticked: Sequence[str], overrides: str) -> dict[str, float]:
+    """Weight 1 for each ticked layer, except those named in ``overrides`` (``"relu1_1:2, ..."``)."""
+    weights = {name: 1.0 for name in ticked}
+    for name, weight in parse_layer_weights(overrides or "").items():
+        if name not in weights:
+            raise ConfigError(f"a {kind} layer weight is given for {name}, which is not ticked; tick it or drop it")
+        weights[name] = weight
+    return weights
+
+
+def _layer_fields(kind: str, weights: dict[str, float], notes: list[str]) -> tuple[list[str], str]:
+    """The ticked layers and the weights text showing ``weights``; unknown layers are noted and left out."""
+    shown = {name: w for name, w in weights.items() if name in LAYER_CHOICES}
+    if len(shown) < len(weights):
+        notes.append(f"{kind} layers {', '.join(sorted(set(weights) - set(shown)))} are not offered here; left out")
+    text = ", ".join(f"{name}:{w:g}" for name, w in shown.items() if w != 1.0)
+    return list(shown), text
+
+
+def readout(name: str, position: float) -> str:
+    """The readable value of a log slider, for the text beside it."""
+    if name == "lr_scale_log":
+        return f"× {10.0**position:.2g} of the optimizer's default"
+    return f"= {from_log(position):g}"
+
+
+def restore_settings(png: str | Path | bytes, shown: Collection[str]) -> tuple[StudioSettings, list[str]]:
+    """The settings embedded in a stylekit PNG for the widgets ``shown``, with notes on what could not be restored."""
+    settings = read_settings(png)
+    if settings is None:
+        raise MissingInputError("this image carries no stylekit settings; drop a PNG that stylekit saved")
+    try:
+        config = StyleConfig.from_dict(settings)
+        config.validate(len(config.style_blend) if config.style_blend else 1)
+    except (ConfigError, TypeError) as error:
+        raise ConfigError(f"the settings in this PNG are not valid ({error})") from None
+    return StudioSettings.from_config(config, shown)
+
+
+def max_size(photo: str | Path | None) -> int:
+    """The largest output size (longest side) this machine allows for ``photo``'s shape."""
+    aspect = 1.0
+    if photo:
+        try:
+            with Image.open(photo) as image:  # reads the header only
+                aspect = image.width / image.height
+        except (OSError, ZeroDivisionError):
+            pass
+    return max_side_for(resolve_device("auto"), aspect)
+
+
+class StudioSession(RunSession):
+    """A studio session: the latest run's folder (an earlier run's is removed) and its live controls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.controls: Controls | None = None
+        self.optimizer = _DEFAULTS.optimizer
+
+    def steer(self, name: str, position: float) -> None:
+        """Apply a live slider (one of LIVE_RANGES) to the running optimization, if any."""
+        controls = self.controls
+        if controls is None:
+            return
+        if name == "lr_scale_log":
+            controls.learning_rate = DEFAULT_LEARNING_RATE[self.optimizer] * 10.0**position
+        else:
+            setattr(controls, name.removesuffix("_log"), from_log(position))
+
+
+def run(
+    session: StudioSession,
+    settings: StudioSettings,
+    photo,
+    paintings: Sequence,
+    throttle: Throttle | None = None,
+) -> Iterator[View]:
+    """Stylize ``photo`` after one or two ``paintings``, yielding throttled views and a final one with files.
+
+    Raises a UserError before the first view for anything the user can fix.
+    The run follows ``session``'s controls: sliders steer it, ``stop`` ends it.
+    """
+    content = load_upload(UPLOAD_LABELS[0], photo)
+    styles = [load_upload(label, p) for label, p in zip(UPLOAD_LABELS[1:], paintings)]
+    config = settings.to_config(len(styles))
+    device = resolve_device(config.device).type
+    controls = Controls.from_config(config)
+    reports = stylize(config, content, styles, controls)
+    session.optimizer = config.optimizer
+    yield from stream_views(session, controls, reports, _StudioDisplay(session, device), throttle or Throttle())
+
+
+class _StudioDisplay:
+    """How a stylization is shown: shrunk previews, then the PNG and the progression GIF."""
+
+    def __init__(self, session: StudioSession, device: str):
+        self.session, self.device = session, device
+        self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)  # thins itself: evenly spaced
+
+    def record(self, report: StylizeProgress) -> None:
+        if not report.done:
+            self.recorder.add(report.step, report.preview)
+
+    def image(self, report: StylizeProgress) -> np.ndarray:
+        preview = report.preview
+        if max(preview.shape[:2]) <= PREVIEW_MAX_SIDE:
+            return preview
+        return np.asarray(resize_to_longest(Image.fromarray(preview), PREVIEW_MAX_SIDE))
+
+    def status(self, report: StylizeProgress) -> str:
+        return progress_text(report, self.device)
+
+    def urgent(self, report: StylizeProgress) -> bool:
+        return False
+
+    def final(self, report: StylizeProgress, losses: pd.DataFrame | None) -> View:
+        folder = self.session.new_run_folder()
+        png, gif = folder / "stylekit.png", folder / "stylekit-progress.gif"
+        save_png(report.result, png, report.settings)
+        self.recorder.add(report.step, report.result, force=True)
+        write_gif(gif, self.recorder.frames)
+        warning = report.message if report.outcome is Outcome.DIVERGED else None
+        return View(done_text(report, self.device), losses, png, (png, gif), warning)
+
+
+def progress_text(report: StylizeProgress, device: str) -> str:
+    """One status line for a running optimization."""
+    width, height = report.size
+    return (
+        f"Step {report.step} / {report.total_steps} · scale {report.scale_index + 1} of {report.num_scales} "
+        f"({width}×{height}) · {report.steps_per_second:.1f} steps/s · "
+        f"about {duration(report.eta_seconds)} left · {device}"
+    )
+
+
+def done_text(report: StylizeProgress, device: str) -> str:
+    """The status line after a run: what happened, how long it took."""
+    width, height = report.size
+    rate = f"{report.steps_per_second:.1f} steps/s"
+    summary = f"{report.step} steps in {duration(report.elapsed)} ({rate}) · {width}×{height} · {device}"
+    if report.message:
+        return f"{sentence(report.message)} {summary}"
+    return f"Done: {summary}"

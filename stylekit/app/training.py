@@ -1,0 +1,176 @@
+"""The fast-network tabs' logic, free of Gradio: a training run streamed as views, and instant stylization.
+
+``ui/fast_tabs.py`` only lays out widgets and forwards their values here.
+Training widgets are named after :class:`~stylekit.fast.config.TrainConfig`
+fields and pass through unchanged, except the run length, which
+:class:`TrainSettings` shows as a number of steps or of epochs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from ..errors import MissingInputError
+from ..export import ProgressRecorder, write_gif
+from ..fast.apply import FastModel, load_model, stylize_image
+from ..fast.config import ApplyConfig, TrainConfig
+from ..fast.train import TrainProgress, train
+from ..images import load_image
+from ..progress import Outcome, RunControls
+from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
+
+WEBCAM_MAX_SIDE = 320  # webcam frames are shrunk to this before stylizing, to keep up on a CPU
+PHOTO_MAX_SIDE = 1024  # uploaded photos likewise
+VALIDATE_EVERY = 10  # steps between validation images in the app (the plot and status update more often)
+_DEFAULTS = TrainConfig()
+
+
+@dataclass
+class TrainSettings:
+    """The training tab's widget values: ``base`` holds the settings shown as they are; the run's length
+    is shown as a count of steps or of epochs.
+    """
+
+    base: TrainConfig = field(default_factory=lambda: replace(_DEFAULTS, val_every=VALIDATE_EVERY))
+    length_unit: str = "steps"  # "steps" or "epochs"
+    length: int = 500
+
+    @classmethod
+    def from_widgets(cls, length_unit: str = "steps", length: Any = 500, **values: Any) -> "TrainSettings":
+        """Settings from widget values by name: the run length, and TrainConfig fields."""
+        coerced = {name: TrainConfig.coerced(name, value) for name, value in values.items()}
+        return cls(replace(cls().base, **coerced), length_unit, TrainConfig.coerced("epochs", length))
+
+    def to_config(self, style: str, dataset: str, output: Path) -> TrainConfig:
+        """The training settings for this style, photo folder and checkpoint path; raises ConfigError."""
+        by_steps = self.length_unit == "steps"
+        config = replace(
+            self.base,
+            style=style,
+            dataset=dataset,
+            output=str(output),
+            epochs=1 if by_steps else self.length,
+            steps=self.length if by_steps else None,
+        )
+        config.validate()
+        return config
+
+
+class FastSession(RunSession):
+    """A fast-network session: its runs' folders (kept: they hold trained models), the
+    running training's controls, and its models.
+    """
+
+    folder_prefix = "stylekit-fast-"
+    keep_earlier_runs = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.trained: dict[str, str] = {}  # model choice label -> checkpoint path
+        self._loaded: tuple[str, float, FastModel] | None = None  # path, mtime, model
+
+    def close(self) -> None:
+        super().close()
+        self._loaded = None
+
+    def model(self, choice: str | None, upload: str | None) -> FastModel:
+        """The uploaded model if any, else the chosen trained one; loaded once while unchanged."""
+        path = upload or self.trained.get(choice or "")
+        if not path:
+            raise MissingInputError("choose a model trained here, or upload a .safetensors model")
+        mtime = Path(path).stat().st_mtime if Path(path).exists() else 0.0
+        if self._loaded is None or self._loaded[:2] != (path, mtime):
+            self._loaded = (path, mtime, load_model(path))
+        return self._loaded[2]
+
+
+def run_training(
+    session: FastSession,
+    settings: TrainSettings,
+    style: str | None,
+    dataset: str | None,
+    throttle: Throttle | None = None,
+) -> Iterator[View]:
+    """Train on the server folder ``dataset`` after the ``style`` image, yielding throttled views.
+
+    Raises a UserError before the first view for anything the user can fix.
+    The last view carries the checkpoint and the GIF; a trained model is added
+    to ``session.trained``.
+    """
+    load_upload("style image", style)
+    if not dataset or not dataset.strip():
+        raise MissingInputError("give the path of a folder of training photos on this server")
+    folder = session.new_run_folder()
+    name = Path(style).stem
+    controls = RunControls()
+    reports = train(settings.to_config(style, dataset.strip(), folder / f"{name}.safetensors"), controls)
+    display = _TrainingDisplay(session, name, folder)
+    yield from stream_views(session, controls, iter(reports), display, throttle or Throttle(1.0))
+
+
+class _TrainingDisplay:
+    """How a training run is shown: validation pairs as they come, then the model and a GIF of the validation photo."""
+
+    def __init__(self, session: FastSession, name: str, folder: Path):
+        self.session, self.name, self.folder = session, name, folder
+        self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)
+
+    def record(self, report: TrainProgress) -> None:
+        if report.validation is not None and report.step not in self.recorder.steps[-1:]:
+            self.recorder.add(report.step, report.validation[1], force=True)
+
+    def image(self, report: TrainProgress) -> np.ndarray | None:
+        """The validation photo and its stylization, side by side."""
+        return None if report.validation is None else np.concatenate(report.validation, axis=1)
+
+    def status(self, report: TrainProgress) -> str:
+        return (
+            f"Step {report.step} / {report.total_steps} · epoch {report.epoch} of {report.num_epochs} · "
+            f"{report.images_per_second:.1f} images/s · about {math.ceil(report.eta_seconds / 60)} min left"
+        )
+
+    def urgent(self, report: TrainProgress) -> bool:
+        return report.validation is not None
+
+    def final(self, report: TrainProgress, losses: pd.DataFrame | None) -> View:
+        gif = None
+        if len(self.recorder):
+            gif = self.folder / f"{self.name}-training.gif"
+            write_gif(gif, self.recorder.frames)
+        checkpoint = Path(report.checkpoint)
+        self.session.trained[f"{self.name} · {report.step} steps (run {self.session.runs})"] = str(checkpoint)
+        status = f"Done: {report.step} steps in {report.elapsed / 60:.1f} min ({report.images_per_second:.1f} images/s)."
+        if report.message:
+            status = f"{status} {sentence(report.message)}"
+        warning = report.message if report.outcome is Outcome.DIVERGED else None
+        return View(status, losses, self.image(report), (checkpoint, gif), warning)
+
+
+def stylize_photo(
+    session: FastSession, choice: str | None, upload: str | None, photo, strength: float, keep_colors: str
+) -> np.ndarray:
+    """Stylize an uploaded photo (shrunk to PHOTO_MAX_SIDE at most) with the chosen model."""
+    model = session.model(choice, upload)
+    image = load_upload("photo", photo)
+    return _stylize(model, image, PHOTO_MAX_SIDE, strength, keep_colors)
+
+
+def stylize_frame(
+    session: FastSession, choice: str | None, upload: str | None, frame: np.ndarray, strength: float, keep_colors: str
+) -> np.ndarray:
+    """Stylize one webcam frame (HxWx3 uint8), shrunk to WEBCAM_MAX_SIDE."""
+    return _stylize(session.model(choice, upload), load_image(frame), WEBCAM_MAX_SIDE, strength, keep_colors)
+
+
+def _stylize(model: FastModel, image: Image.Image, max_side: int, strength: float, keep_colors: str) -> np.ndarray:
+    size = max_side if max(image.size) > max_side else None
+    config = ApplyConfig(strength=ApplyConfig.coerced("strength", strength), keep_colors=keep_colors, size=size)
+    return stylize_image(model, image, config)

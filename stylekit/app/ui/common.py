@@ -1,0 +1,97 @@
+"""What the tabs share: the device queue, the bundled assets, the loss plot, run buttons, and the one place
+where a user error becomes a pop-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import gradio as gr
+
+from ...errors import UserError
+from ..jobs import View, sentence
+
+# The concurrency_id of every event that computes on the accelerator (or the CPU): events sharing it
+# take turns, at most the lowest concurrency_limit among them at once.
+DEVICE_QUEUE = "device"
+QUIET = {"show_progress": "hidden", "api_visibility": "private"}
+ASSETS = Path(__file__).resolve().parents[3] / "assets"
+PHOTOS = sorted(str(p) for p in (ASSETS / "content").glob("*.jpg"))
+PAINTINGS = sorted(str(p) for p in (ASSETS / "styles").glob("*.jpg"))
+LOSS_COLORS = {"content": "#2563eb", "style": "#db2777", "tv": "#9ca3af", "total": "#111827"}
+WAITING = "Waiting for the compute device…"
+log = logging.getLogger("stylekit.app")
+
+
+def _popup(error: UserError, where: str) -> gr.Error:
+    """A user error as a pop-up; the server log gets one line, no traceback."""
+    log.info("user error in %s: %s", where, error)
+    return gr.Error(sentence(str(error)))
+
+
+def shows_user_errors(handler: Callable) -> Callable:
+    """Turn a UserError raised by ``handler`` into a pop-up with its message (anything else is a bug)."""
+
+    @functools.wraps(handler)
+    def guarded(*args, **kwargs):
+        try:
+            return handler(*args, **kwargs)
+        except UserError as error:
+            raise _popup(error, handler.__name__) from None
+
+    return guarded
+
+
+def stream(views: Iterator[View], downloads: int = 2) -> Iterator[tuple]:
+    """A job's views as outputs (image, status, losses, downloads); a UserError shows in the status and a pop-up."""
+    try:
+        for view in views:
+            yield updates(view, downloads)
+    except UserError as error:
+        yield gr.skip(), f"**Not started.** {sentence(str(error))}", gr.skip(), *[gr.skip()] * downloads
+        raise _popup(error, "a run") from None
+
+
+def loss_plot(elem_id: str, height: int) -> gr.LinePlot:
+    """The live plot of the loss terms (no label: a labelled plot hides its legend)."""
+    return gr.LinePlot(
+        x="step", y="log10 loss", color="term", height=height, x_title="step", y_title="log₁₀ loss",
+        x_axis_format="d", color_map=LOSS_COLORS, elem_id=elem_id,
+    )
+
+
+def updates(view: View, downloads: int) -> tuple:
+    """A view as outputs: image, status, loss table, then one update for each of ``downloads`` buttons."""
+    files = [gr.skip()] * downloads
+    for index, path in enumerate(view.downloads):
+        if path:
+            files[index] = gr.update(value=str(path), interactive=True)
+    if view.warning:
+        gr.Warning(sentence(view.warning))
+    return (_or_skip(view.image), view.status, _or_skip(view.losses), *files)
+
+
+def _or_skip(value):
+    return gr.skip() if value is None else value
+
+
+def wire_run_buttons(start: gr.Button, stop: gr.Button, status: gr.Markdown, session: gr.State, run: Callable,
+                     **run_options) -> gr.events.Dependency:
+    """Start: disable start, enable stop, then ``run``; at its end (or failure) swap them back. Stop: stop."""
+
+    def begin(session_value):
+        session_value.arm()
+        return gr.update(interactive=False), gr.update(interactive=True), WAITING
+
+    def end():
+        return gr.update(interactive=True), gr.update(interactive=False)
+
+    buttons = [start, stop]
+    running = start.click(begin, [session], [*buttons, status], **QUIET).then(run, **run_options)
+    running.then(end, None, buttons, **QUIET)
+    running.failure(end, None, buttons, **QUIET)  # Gradio 6 skips .then after an error
+    stop.click(lambda session_value: session_value.stop(), [session], None, concurrency_limit=None, **QUIET)
+    return running

@@ -1,0 +1,96 @@
+"""``stylekit fast train STYLE DATASET_DIR`` and ``stylekit fast apply MODEL INPUT``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from ..errors import MissingInputError
+from ..export import ProgressRecorder, save_png, write_gif
+from ..fast.apply import load_model, stylize_folder, stylize_image
+from ..fast.config import ApplyConfig, TrainConfig
+from ..fast.train import TrainProgress, train
+from ..progress import RunControls
+from .options import add_setting_options, settings_from_args
+from .progress import follow, stop_on_first_interrupt
+
+
+def add_parser(subparsers) -> None:
+    """Register ``fast`` with its ``train`` and ``apply`` subcommands."""
+    fast = subparsers.add_parser("fast", help="fast feed-forward style networks: train one, then stylize instantly")
+    commands = fast.add_subparsers(dest="fast_command", required=True)
+    train_parser = commands.add_parser(
+        "train",
+        help="train a network for one style on a folder of photos",
+        description="Train a fast style network. Multi-GPU / multi-node: run under torchrun, e.g. "
+        "torchrun --nproc_per_node=8 -m stylekit fast train STYLE DATASET_DIR -o model.safetensors",
+    )
+    add_setting_options(train_parser, TrainConfig)
+    train_parser.add_argument("--gif", help="write the validation image across training as a GIF here")
+    train_parser.set_defaults(handler=run_train)
+
+    apply_parser = commands.add_parser("apply", help="stylize a photo or a folder of photos with a trained network")
+    apply_parser.add_argument("model", help="a .safetensors model from `fast train`")
+    apply_parser.add_argument("input", help="a photo, or a folder of photos")
+    apply_parser.add_argument(
+        "-o", "--output", help="output PNG (default stylized.png), or output folder for a folder input"
+    )
+    add_setting_options(apply_parser, ApplyConfig)
+    apply_parser.set_defaults(handler=run_apply)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    controls = RunControls()
+    main_process = int(os.environ.get("RANK", 0)) == 0
+    recorder = ProgressRecorder(every=1) if args.gif and main_process else None
+
+    def record(report: TrainProgress) -> None:
+        if recorder is not None and report.validation is not None and report.step not in recorder.steps[-1:]:
+            recorder.add(report.step, report.validation[1], force=True)
+
+    run = train(settings_from_args(TrainConfig, args), controls)
+    with stop_on_first_interrupt(controls, "the model trained so far"):
+        final = follow(run, _describe, show_bar=main_process, on_report=record)
+    if not main_process:
+        return 0
+    if recorder is not None and len(recorder):
+        write_gif(args.gif, recorder.frames)
+    if final.message:
+        print(final.message, file=sys.stderr)
+    print(
+        f"wrote {final.checkpoint} after {final.step} steps "
+        f"({final.elapsed:.0f} s, {final.images_per_second:.1f} images/s)"
+    )
+    return 0
+
+
+def _describe(report: TrainProgress) -> str:
+    losses = report.losses
+    return (
+        f"epoch {report.epoch}/{report.num_epochs} loss {losses.total:.4g} "
+        f"(content {losses.content:.3g} style {losses.style:.3g}) {report.images_per_second:.1f} img/s"
+    )
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    config = settings_from_args(ApplyConfig, args)
+    config.validate()
+    source = Path(args.input)
+    if not source.exists():
+        raise MissingInputError(f"input not found: {source}")
+    if source.is_dir() and not args.output:
+        raise MissingInputError("a folder input needs an output folder: -o OUTPUT_DIR")
+    model = load_model(args.model, config.device)
+    if source.is_dir():
+        report = stylize_folder(model, source, args.output, config)
+        for path, reason in report.skipped.items():
+            print(f"skipped {path}: {reason}", file=sys.stderr)
+        print(f"wrote {len(report.written)} images to {args.output} ({len(report.skipped)} skipped)")
+        return 0
+    output = args.output or "stylized.png"
+    result = stylize_image(model, source, config)
+    save_png(result, output, model.settings(config))
+    print(f"wrote {output} ({result.shape[1]}x{result.shape[0]})")
+    return 0

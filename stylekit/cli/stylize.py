@@ -1,0 +1,87 @@
+"""``stylekit stylize CONTENT STYLE [STYLE ...]``: optimize a photo towards one or more paintings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..config import StyleConfig
+from ..engine import Controls, StylizeProgress, stylize
+from ..errors import MissingInputError
+from ..export import ProgressRecorder, save_png, write_gif, write_mp4
+from ..vgg import layer_names
+from .options import add_setting_options, settings_from_args
+from .progress import follow, stop_on_first_interrupt
+
+
+def add_parser(commands) -> None:
+    p = commands.add_parser("stylize", help="repaint a photo in the style of one or more paintings")
+    p.add_argument("content", nargs="?", help="the photo")
+    p.add_argument("styles", nargs="*", help="one or more style images")
+    p.add_argument("-o", "--output", default="stylized.png", help="output PNG (settings embedded)")
+    add_setting_options(p, StyleConfig)
+    p.add_argument("--list-layers", action="store_true", help="print the backbone's layer names and exit")
+    p.add_argument("--init-image", help="start image for --init image")
+    p.add_argument("--gif", help="write the progression as a GIF here")
+    p.add_argument("--mp4", help="write the progression as an MP4 here (needs imageio-ffmpeg)")
+    p.add_argument("--gif-every", type=int, default=10, help="a GIF frame every N steps")
+    p.add_argument("--json", action="store_true", help="print a machine-readable summary, no progress bar")
+    p.set_defaults(handler=run_stylize)
+
+
+def run_stylize(args: argparse.Namespace) -> int:
+    if args.list_layers:
+        print("\n".join(layer_names(args.backbone)))
+        return 0
+    if not args.content or not args.styles:
+        raise MissingInputError("give a content image and at least one style image")
+    config = settings_from_args(StyleConfig, args)
+    config.validate(len(args.styles))
+    recorder = ProgressRecorder(every=args.gif_every) if (args.gif or args.mp4) else None
+    controls = Controls.from_config(config)
+    controls.preview_every = args.gif_every if recorder is not None else config.steps
+
+    def record(report: StylizeProgress) -> None:
+        if recorder is not None and report.preview is not None and not report.done:
+            recorder.add(report.step, report.preview)
+
+    reports = stylize(config, args.content, args.styles, controls, args.init_image)
+    with stop_on_first_interrupt(controls, "the latest image"):
+        final = follow(reports, _describe, show_bar=not args.json, on_report=record)
+    save_png(final.result, args.output, final.settings)
+    if recorder is not None:
+        if not recorder.steps or recorder.steps[-1] != final.step:
+            recorder.add(final.step, final.result, force=True)
+        if args.gif:
+            write_gif(args.gif, recorder.frames)
+        if args.mp4:
+            write_mp4(args.mp4, recorder.frames)
+    _report(args, final)
+    return 0
+
+
+def _describe(report: StylizeProgress) -> str:
+    width, height = report.size
+    return f"scale {report.scale_index + 1}/{report.num_scales} {width}x{height} loss {report.losses.total:.4g}"
+
+
+def _report(args: argparse.Namespace, final: StylizeProgress) -> None:
+    if args.json:
+        summary = {
+            "output": args.output,
+            "gif": args.gif,
+            "mp4": args.mp4,
+            "steps": final.step,
+            "seconds": round(final.elapsed, 3),
+            "size": list(final.size),
+            "losses": vars(final.losses),
+            "outcome": final.outcome.value,
+            "message": final.message,
+            "settings": final.settings,
+        }
+        print(json.dumps(summary))
+        return
+    if final.message:
+        print(final.message, file=sys.stderr)
+    print(f"wrote {args.output} ({final.size[0]}x{final.size[1]}) in {final.elapsed:.1f} s")

@@ -1,0 +1,157 @@
+"""Settings as typed dataclasses: each field declared once, with its help, choices and bounds.
+
+A setting is a dataclass field made with :func:`setting`. From that one
+declaration come the validation (:func:`validate_fields`), the JSON round
+trip (:class:`Settings`), the command-line options (:mod:`stylekit.cli.options`)
+and the app's widget choices (:func:`info`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import math
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass
+from typing import Any, Literal, Union
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """What a setting means and which values it takes."""
+
+    help: str
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None  # inclusive
+    maximum: float | None = None  # inclusive
+    positive: bool = False  # strictly above zero
+    flags: tuple[str, ...] = ()  # command-line spellings; default: --field-name
+    parse: Callable[[str], Any] | None = None  # command-line text to value, for structured settings
+    cli_default: Any = None  # the command line's default, where it differs from the field's
+    positional: bool = False  # a positional command-line argument
+    on_cli: bool = True
+
+
+def setting(default: Any = MISSING, *, help: str, default_factory: Any = MISSING, **details: Any) -> Any:
+    """A dataclass field carrying its :class:`SettingInfo`."""
+    return dataclasses.field(
+        default=default, default_factory=default_factory, metadata={"setting": SettingInfo(help, **details)}
+    )
+
+
+def info(cls: type, name: str) -> SettingInfo:
+    """The declaration of setting ``name`` of a settings class."""
+    return setting_fields(cls)[name][0]
+
+
+@functools.cache
+def setting_fields(cls: type) -> dict[str, tuple[SettingInfo, Any]]:
+    """Each setting of ``cls`` in declaration order: its info and its resolved type hint."""
+    hints = typing.get_type_hints(cls)
+    return {
+        f.name: (f.metadata["setting"], hints[f.name])
+        for f in dataclasses.fields(cls)
+        if "setting" in f.metadata
+    }
+
+
+class Settings:
+    """Base of settings dataclasses: checked field by field, and a JSON round trip."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready settings."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        """Build from settings such as :meth:`to_dict` wrote; unknown keys are ignored, types are checked."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"settings must be a JSON object, got {type(data).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        made = cls(**{k: v for k, v in data.items() if k in names})
+        validate_fields(made)
+        return made
+
+    @classmethod
+    def coerced(cls, name: str, value: Any) -> Any:
+        """``value`` as setting ``name``'s type where that is lossless (a widget's 384.0 for an int)."""
+        hint = base_type(setting_fields(cls)[name][1])
+        if hint is int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        if hint is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        return value
+
+
+def validate_fields(settings: Any) -> None:
+    """Raise ConfigError for the first setting of the wrong type, outside its choices or bounds."""
+    for name, (details, hint) in setting_fields(type(settings)).items():
+        value = getattr(settings, name)
+        _check_type(name, value, hint)
+        if value is None:
+            continue
+        if details.choices is not None and value not in details.choices:
+            raise ConfigError(f"{name} must be one of {', '.join(details.choices)}; got {value!r}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            _check_bounds(name, value, details)
+
+
+def _check_bounds(name: str, value: float, details: SettingInfo) -> None:
+    if details.minimum is not None and value < details.minimum:
+        raise ConfigError(f"{name} must be at least {details.minimum:g}, got {value:g}")
+    if details.maximum is not None and value > details.maximum:
+        raise ConfigError(f"{name} must be at most {details.maximum:g}, got {value:g}")
+    if details.positive and value <= 0:
+        raise ConfigError(f"{name} must be positive, got {value:g}")
+
+
+_DESCRIPTIONS = {int: "a whole number", float: "a finite number", bool: "true or false", str: "text"}
+
+
+def _check_type(name: str, value: Any, hint: Any) -> None:
+    """Raise ConfigError unless ``value`` fits the type hint (numbers must be finite)."""
+    if value is None and _allows_none(hint):
+        return
+    hint = base_type(hint)
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin is Literal:
+        hint = str
+    if origin is dict:
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ConfigError(f"{name} must be a mapping of names to numbers, e.g. {{\"relu4_2\": 1}}; got {value!r}")
+        for key, item in value.items():
+            _check_type(f"{name}[{key}]", item, args[1])
+        return
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{name} must be a list, got {value!r}")
+        for index, item in enumerate(value):
+            _check_type(f"{name}[{index}]", item, args[0])
+        return
+    if not _fits(value, hint):
+        raise ConfigError(f"{name} must be {_DESCRIPTIONS.get(hint, hint)}, got {value!r}")
+
+
+def _fits(value: Any, hint: Any) -> bool:
+    if isinstance(value, bool) or hint is bool:
+        return isinstance(value, bool) and hint is bool
+    if hint is int:
+        return isinstance(value, int)
+    if hint is float:
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    return isinstance(value, hint)
+
+
+def _allows_none(hint: Any) -> bool:
+    return typing.get_origin(hint) in (Union, types.UnionType) and type(None) in typing.get_args(hint)
+
+
+def base_type(hint: Any) -> Any:
+    if typing.get_origin(hint) in (Union, types.UnionType):
+        rest = [arg for arg in typing.get_args(hint) if arg is not type(None)]
+        return rest[0] if len(rest) == 1 else Union[tuple(rest)]
+    return hint
