@@ -38,7 +38,6 @@ from stylekit.images import image_to_tensor, resize_to_longest
 from stylekit.progress import Outcome, RunControls
 from stylekit.vgg import load_backbone
 
-ROOT = Path(__file__).resolve().parents[1]
 STEPS = 12
 
 
