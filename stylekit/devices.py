@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from .errors import ConfigError, SizeLimitError
@@ -20,12 +22,25 @@ def resolve_device(name: str = "auto") -> torch.device:
         if torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    device = torch.device(name)
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        device = None
+    if device is None or device.type not in ("cpu", "cuda", "mps"):
+        raise ConfigError(f"unknown device {name!r}; choose one of: {', '.join(device_names())}")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError("device 'cuda' was asked for but no CUDA GPU is available; use --device cpu")
+    if device.type == "cuda" and (device.index or 0) >= torch.cuda.device_count():
+        raise ConfigError(f"there is no CUDA GPU {name!r} here; choose one of: {', '.join(device_names())}")
     if device.type == "mps" and not torch.backends.mps.is_available():
         raise ConfigError("device 'mps' was asked for but MPS is not available; use --device cpu")
     return device
+
+
+def device_names() -> list[str]:
+    """The device names this machine accepts: auto, cpu, and each CUDA GPU and MPS that is present."""
+    cuda = [f"cuda:{index}" for index in range(torch.cuda.device_count())] if torch.cuda.is_available() else []
+    return ["auto", "cpu", *(["cuda"] if cuda else []), *cuda, *(["mps"] if torch.backends.mps.is_available() else [])]
 
 
 def max_pixels(device: torch.device) -> int:
@@ -43,14 +58,28 @@ def max_side_for(device: torch.device, aspect: float) -> int:
     return int((max_pixels(device) * long_over_short) ** 0.5)
 
 
+def max_style_scale(device: torch.device, size: int, aspect: float = 1.0) -> float:
+    """The largest style scale (to 0.01) at output ``size`` whose painting, of width/height ``aspect``, fits the device."""
+    return math.floor(100 * max_side_for(device, aspect) / size) / 100
+
+
 def check_size(width: int, height: int, device: torch.device) -> None:
-    """Raise SizeLimitError with the largest allowed size when width x height is too big."""
+    """Raise SizeLimitError with the largest allowed size when the output, width x height, is too big."""
+    _check_pixels("output", width, height, device, f"choose a size of at most {max_side_for(device, width / height)}")
+
+
+def check_style_size(width: int, height: int, device: torch.device, size: int) -> None:
+    """Raise SizeLimitError with the largest allowed style scale when a painting worked at width x height is too big."""
+    largest = max_style_scale(device, size, width / height)
+    _check_pixels("the painting at this style scale", width, height, device, f"choose a style scale of at most {largest:g}")
+
+
+def _check_pixels(what: str, width: int, height: int, device: torch.device, advice: str) -> None:
     limit = max_pixels(device)
     if width * height > limit:
-        allowed = max_side_for(device, width / height)
         raise SizeLimitError(
-            f"output {width}x{height} ({width * height / 1e6:.1f} MP) is over the "
-            f"{limit / 1e6:.1f} MP limit on {device.type}; choose a size of at most {allowed}"
+            f"{what} would be {width}x{height} ({width * height / 1e6:.1f} MP), over the "
+            f"{limit / 1e6:.1f} MP limit on {device.type}; {advice}"
         )
 
 

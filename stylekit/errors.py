@@ -37,3 +37,7 @@ class BackboneUnavailable(UserError, RuntimeError):
 
 class ExportUnavailable(UserError, RuntimeError):
     """An export format whose encoder is not installed."""
+
+
+class DatasetError(UserError):
+    """Training photos that cannot be used (an unusable archive, a folder not offered)."""

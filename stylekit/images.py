@@ -42,13 +42,21 @@ def load_image(
     return _decode(_read_source(source, max_bytes), max_pixels)
 
 
-def resize_to_longest(image: Image.Image, size: int) -> Image.Image:
-    """Scale `image` (LANCZOS) so its longest side is `size`, keeping the aspect ratio."""
-    if size < 1:
-        raise ValueError(f"size must be at least 1, got {size}")
-    width, height = image.size
-    scale = size / max(width, height)
-    new_size = (max(1, round(width * scale)), max(1, round(height * scale)))
+def fitted_size(size: tuple[int, int], longest: int, min_side: int = 1) -> tuple[int, int]:
+    """(width, height) scaled so the longest side is ``longest``, keeping the aspect ratio.
+
+    Each side is at least ``min_side``; where that would not hold, the aspect ratio gives way.
+    """
+    if longest < 1:
+        raise ValueError(f"size must be at least 1, got {longest}")
+    width, height = size
+    scale = longest / max(width, height)
+    return max(min_side, round(width * scale)), max(min_side, round(height * scale))
+
+
+def resize_to_longest(image: Image.Image, size: int, min_side: int = 1) -> Image.Image:
+    """Scale `image` (LANCZOS) to :func:`fitted_size`: longest side `size`, each side at least `min_side`."""
+    new_size = fitted_size(image.size, size, min_side)
     if new_size == image.size:
         return image
     return image.resize(new_size, Image.Resampling.LANCZOS)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import tiny_config, write_fast_files
 from PIL import Image
+
+from stylekit.fast import train
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network here; before gradio is imported
 
@@ -36,3 +40,17 @@ def make_photo(tmp_path):
         return tmp_path / name
 
     return make
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory) -> dict[str, Path]:
+    """Training photos and a painting for fast-network tests."""
+    return write_fast_files(tmp_path_factory.mktemp("fast"))
+
+
+@pytest.fixture(scope="session")
+def trained(files):
+    """One tiny training run, shared by the tests that need a trained model."""
+    output = files["root"] / "model.safetensors"
+    reports = list(train(tiny_config(files, output=str(output))))
+    return output, reports

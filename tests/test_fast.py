@@ -14,13 +14,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from fakes import STEPS, synthetic_photo, tiny_config, write_dataset
 from PIL import Image
 from safetensors.torch import load_file, save_file
 
 from stylekit.color import rgb_to_yiq
-from stylekit.app.jobs import Throttle
-from stylekit.app.training import FastSession, TrainSettings, run_training, stylize_frame, stylize_photo
-from stylekit.errors import ConfigError, MissingInputError, ModelFileError
+from stylekit.errors import ConfigError, ModelFileError
 from stylekit.fast import (
     ApplyConfig,
     TrainConfig,
@@ -37,68 +36,6 @@ from stylekit.fast.perceptual import PerceptualLoss
 from stylekit.images import image_to_tensor, resize_to_longest
 from stylekit.progress import Outcome, RunControls
 from stylekit.vgg import load_backbone
-
-STEPS = 12
-
-
-def synthetic_photo(width: int, height: int, seed: int) -> Image.Image:
-    """A smooth colour field with a few bright discs: something with edges and colour to learn on."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:height, 0:width] / max(width, height)
-    pixels = np.stack([np.sin(6 * x + rng.uniform(0, 6)), np.cos(5 * y + rng.uniform(0, 6)), x * y], -1)
-    for _ in range(3):
-        cx, cy, r = rng.uniform(0, 1, 3) * [width, height, 0.3 * min(width, height)]
-        disc = (np.mgrid[0:height, 0:width][1] - cx) ** 2 + (np.mgrid[0:height, 0:width][0] - cy) ** 2 < r**2
-        pixels[disc] = rng.uniform(-1, 1, 3)
-    return Image.fromarray(((pixels + 1) * 127.5).clip(0, 255).astype(np.uint8))
-
-
-def write_dataset(folder: Path, count: int) -> Path:
-    """``count`` photos of varied sizes, half of them in a subfolder."""
-    for index in range(count):
-        target = folder / ("nested" if index % 2 else "") / f"photo{index}.{'png' if index % 3 else 'jpg'}"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        synthetic_photo(64 + 8 * index, 64 + 4 * (count - index), index).save(target)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def files(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("fast")
-    dataset = write_dataset(root / "dataset", 5)
-    synthetic_photo(70, 60, 99).convert("L").save(dataset / "grey.png")
-    (dataset / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 this is not really a JPEG")
-    y, x = np.mgrid[0:64, 0:64]
-    colours = np.stack([np.sin(x / 5 + y / 9), np.sin(y / 4), np.cos((x + y) / 6)], -1)
-    strokes = np.sin((x - y) * 1.3)[..., None]
-    Image.fromarray(((colours + strokes + 2) * 63).astype(np.uint8)).save(root / "style.png")  # a "painting"
-    return {"root": root, "dataset": dataset, "style": root / "style.png"}
-
-
-def tiny_config(files, **changes) -> TrainConfig:
-    settings = dict(
-        style=str(files["style"]),
-        dataset=str(files["dataset"]),
-        steps=STEPS,
-        batch_size=2,
-        size=32,
-        workers=0,
-        val_size=40,
-        val_every=4,
-        learning_rate=3e-4,  # Adam's first steps at the usual 1e-3 overshoot before the loss comes down
-        style_weight=5.0,
-        device="cpu",
-    )
-    return TrainConfig(**{**settings, **changes})
-
-
-@pytest.fixture(scope="module")
-def trained(files):
-    """One tiny training run, shared by the tests that need a trained model."""
-    output = files["root"] / "model.safetensors"
-    reports = list(train(tiny_config(files, output=str(output))))
-    return output, reports
-
 
 # ----- network ----------------------------------------------------------------
 @pytest.mark.parametrize("height,width", [(97, 131), (1, 1), (5, 300), (64, 64)])
@@ -387,83 +324,3 @@ def test_cli_bad_input_exits_2_with_one_line(files, tmp_path):
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and expected in result.stderr
-
-
-# ----- the app's session helper and the app ----------------------------------
-def tiny_settings(**changes) -> TrainSettings:
-    return TrainSettings.from_widgets(**{**dict(length_unit="steps", length=3, size=32, batch_size=2), **changes})
-
-
-def test_a_session_trains_streams_views_and_then_stylizes(files):
-    session, settings = FastSession(), tiny_settings(val_every=1)
-    views = list(run_training(session, settings, str(files["style"]), str(files["dataset"]), Throttle(0)))
-    *progress, final = views
-    assert progress[0].status.startswith("Step 1 / 3 · epoch 1 of 1") and progress[0].image is not None
-    assert final.status.startswith("Done: 3 steps") and "Skipped 1 unreadable" in final.status
-    assert set(final.losses["term"]) == {"content", "style", "tv", "total"}
-    checkpoint, gif = final.downloads
-    assert read_checkpoint(checkpoint).steps == 3 and Image.open(gif).n_frames == 3
-    [(label, path)] = session.trained.items()
-    assert path == str(checkpoint) and label.startswith("style · 3 steps")
-
-    photo = synthetic_photo(1500, 900, 9)
-    assert stylize_photo(session, label, None, photo, 1.0, "none").shape == (614, 1024, 3)
-    frame = np.asarray(synthetic_photo(640, 480, 9))
-    assert stylize_frame(session, label, None, frame, 0.5, "luminance").shape == (240, 320, 3)
-    session.close()
-    assert session.folder is None and not checkpoint.exists()
-
-
-def test_a_stop_request_still_gives_the_model(files):
-    session = FastSession()
-    views = run_training(session, tiny_settings(length=100), str(files["style"]), str(files["dataset"]), Throttle(0))
-    first = next(views)
-    session.stop()
-    final = list(views)[-1]
-    assert first.status.startswith("Step 1 / 100") and final.status.startswith("Done: 2 steps")
-    assert "Stopped at step 2 of 100" in final.status and final.downloads[0].exists()
-    session.close()
-
-
-@pytest.mark.parametrize(
-    "style,dataset,settings,error,message",
-    [
-        (None, "x", {}, MissingInputError, "add a style image first"),
-        ("style", " ", {}, MissingInputError, "give the path of a folder"),
-        ("style", "missing", {}, ConfigError, "dataset folder not found"),
-        ("style", "dataset", {"length_unit": "epochs", "length": 0}, ConfigError, "epochs must be at least 1"),
-    ],
-)
-def test_training_problems_are_explained(files, style, dataset, settings, error, message):
-    style = style and str(files[style])
-    dataset = str(files[dataset]) if dataset in files else dataset
-    with pytest.raises(error, match=message):
-        next(run_training(FastSession(), tiny_settings(**settings), style, dataset))
-
-
-def test_instant_style_explains_missing_and_unsafe_models(tmp_path):
-    session, photo = FastSession(), synthetic_photo(20, 20, 0)
-    with pytest.raises(MissingInputError, match="choose a model"):
-        stylize_photo(session, None, None, photo, 1.0, "none")
-    torch.save({"w": torch.zeros(1)}, tmp_path / "model.safetensors")
-    with pytest.raises(ModelFileError, match="never loads pickles"):
-        stylize_photo(session, None, str(tmp_path / "model.safetensors"), photo, 1.0, "none")
-
-
-def test_the_app_trains_and_stylizes_with_an_uploaded_model(app_url, files, trained, tmp_path):
-    from gradio_client import Client, handle_file
-
-    client = Client(app_url, verbose=False)
-    settings = dict(length_unit="steps", length=2, size=64, batch_size=2, style_weight=5, fraction=1)
-    style = handle_file(str(files["style"]))
-    job = client.submit(style=style, dataset=str(files["dataset"]), **settings, api_name="/train_fast")
-    job.result(timeout=240)
-    validation, status, losses, model, gif = job.outputs()[-1]
-    assert status.startswith("Done: 2 steps"), status
-    assert model["interactive"] and read_checkpoint(model["value"]).steps == 2
-    synthetic_photo(97, 131, 5).save(tmp_path / "photo.png")
-    result = client.predict(
-        None, handle_file(str(trained[0])), handle_file(str(tmp_path / "photo.png")), 1.0, "none",
-        api_name="/stylize_fast",
-    )
-    assert Image.open(result).size == (97, 131)

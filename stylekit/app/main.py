@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import gradio as gr
 
-from .jobs import UPLOAD_MAX_BYTES
+from .datasets import ZIP_UPLOAD_MAX_BYTES
 from .ui.fast_tabs import build_fast_tabs
 from .ui.studio_tab import build_studio_tab
 from .ui.theme import CSS, THEME
@@ -14,15 +15,15 @@ from .ui.theme import CSS, THEME
 INTRO = "# stylekit\nNeural style transfer: repaint a photo in the style of a painting."
 
 
-def build_app(concurrency_limit: int = 1) -> gr.Blocks:
-    """The whole app: one tab per tool."""
+def build_app(concurrency_limit: int = 1, data_root: Path | None = None) -> gr.Blocks:
+    """The whole app: one tab per tool (``data_root``: see :func:`~stylekit.app.ui.fast_tabs.build_fast_tabs`)."""
     # Every preview sent is a file in Gradio's cache: drop those over an hour old, every half hour.
     with gr.Blocks(title="stylekit", delete_cache=(1800, 3600)) as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Studio"):
                 build_studio_tab(concurrency_limit)
-            build_fast_tabs(concurrency_limit)
+            build_fast_tabs(concurrency_limit, data_root)
     return demo
 
 
@@ -32,7 +33,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, sh
     demo.queue(max_size=max_queue)
     return demo.launch(
         server_name=host, server_port=port, share=share, prevent_thread_lock=prevent_thread_lock,
-        max_file_size=UPLOAD_MAX_BYTES, theme=THEME, css=CSS,
+        max_file_size=ZIP_UPLOAD_MAX_BYTES, theme=THEME, css=CSS,
     )
 
 
@@ -43,5 +44,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--share", action="store_true", help="also publish a temporary public gradio.live link")
     parser.add_argument("--concurrency", type=int, default=1, help="runs sharing the compute device at once")
     parser.add_argument("--max-queue", type=int, default=20, help="most users waiting for the device")
+    parser.add_argument(
+        "--data-root", type=Path,
+        help="offer the folders directly under this one as training photos (off by default: users upload a zip)",
+    )
     args = parser.parse_args(argv)
-    launch(build_app(args.concurrency), args.host, args.port, args.share, args.max_queue)
+    if args.data_root is not None and not args.data_root.is_dir():
+        parser.error(f"--data-root {args.data_root} is not a folder")
+    launch(build_app(args.concurrency, args.data_root), args.host, args.port, args.share, args.max_queue)

@@ -9,6 +9,7 @@ fields and pass through unchanged, except the run length, which
 from __future__ import annotations
 
 import math
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,11 +26,13 @@ from ..fast.config import ApplyConfig, TrainConfig
 from ..fast.train import TrainProgress, train
 from ..images import load_image
 from ..progress import Outcome, RunControls
+from .datasets import offered_folder, unpack_photos
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
 
 WEBCAM_MAX_SIDE = 320  # webcam frames are shrunk to this before stylizing, to keep up on a CPU
 PHOTO_MAX_SIDE = 1024  # uploaded photos likewise
-VALIDATE_EVERY = 10  # steps between validation images in the app (the plot and status update more often)
+VALIDATE_EVERY = 10
+MODELS_KEPT = 3  # trained models a session keeps on disk  # steps between validation images in the app (the plot and status update more often)
 _DEFAULTS = TrainConfig()
 
 
@@ -81,6 +84,11 @@ class FastSession(RunSession):
         super().close()
         self._loaded = None
 
+    def forget_old_models(self) -> None:
+        """Keep the newest MODELS_KEPT runs' files; delete older ones (a per-session disk cap)."""
+        for label in list(self.trained)[:-MODELS_KEPT]:
+            shutil.rmtree(Path(self.trained.pop(label)).parent, ignore_errors=True)
+
     def model(self, choice: str | None, upload: str | None) -> FastModel:
         """The uploaded model if any, else the chosen trained one; loaded once while unchanged."""
         path = upload or self.trained.get(choice or "")
@@ -96,24 +104,48 @@ def run_training(
     session: FastSession,
     settings: TrainSettings,
     style: str | None,
-    dataset: str | None,
+    photos: Photos,
     throttle: Throttle | None = None,
 ) -> Iterator[View]:
-    """Train on the server folder ``dataset`` after the ``style`` image, yielding throttled views.
+    """Train after the ``style`` image on the chosen ``photos``, yielding throttled views.
 
     Raises a UserError before the first view for anything the user can fix.
     The last view carries the checkpoint and the GIF; a trained model is added
-    to ``session.trained``.
+    to ``session.trained`` (the oldest beyond MODELS_KEPT are deleted). Unpacked
+    photos are deleted when the run ends.
     """
-    load_upload("style image", style)
-    if not dataset or not dataset.strip():
-        raise MissingInputError("give the path of a folder of training photos on this server")
+    load_upload("painting", style)
     folder = session.new_run_folder()
-    name = Path(style).stem
-    controls = RunControls()
-    reports = train(settings.to_config(style, dataset.strip(), folder / f"{name}.safetensors"), controls)
-    display = _TrainingDisplay(session, name, folder)
-    yield from stream_views(session, controls, iter(reports), display, throttle or Throttle(1.0))
+    dataset = photos.folder(folder / "photos")
+    try:
+        name = Path(style).stem
+        controls = RunControls()
+        config = settings.to_config(style, str(dataset), folder / f"{name}.safetensors")
+        reports = train(config, controls)
+        display = _TrainingDisplay(session, name, folder)
+        yield from stream_views(session, controls, iter(reports), display, throttle or Throttle(1.0))
+    finally:
+        if dataset.is_relative_to(folder):
+            shutil.rmtree(dataset, ignore_errors=True)
+        session.forget_old_models()
+
+
+@dataclass
+class Photos:
+    """Where the training photos come from: an uploaded zip, or a folder offered under the data root."""
+
+    archive: str | None = None
+    choice: str | None = None
+    data_root: Path | None = None
+
+    def folder(self, unpack_to: Path) -> Path:
+        """The folder of photos to train on (an upload is unpacked to ``unpack_to``)."""
+        if self.archive:
+            return unpack_photos(self.archive, unpack_to)
+        if self.choice:
+            return offered_folder(self.data_root, self.choice)
+        where = " or choose a photo folder" if self.data_root else ""
+        raise MissingInputError(f"upload a zip of training photos{where} first")
 
 
 class _TrainingDisplay:

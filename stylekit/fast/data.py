@@ -27,11 +27,16 @@ IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
 
 
 def find_images(folder: str | os.PathLike, fraction: float = 1.0, seed: int = 0) -> list[Path]:
-    """JPEG and PNG files under ``folder`` (recursive), sorted; a seeded random share when fraction < 1."""
+    """JPEG and PNG files under ``folder`` (recursive, links leading out of it ignored), sorted; a seeded
+    random share when fraction < 1."""
     root = Path(folder)
     if not root.is_dir():
         raise ConfigError(f"dataset folder not found: {root}; give a folder of JPEG or PNG images")
-    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    inside = root.resolve()
+    files = sorted(
+        p for p in root.rglob("*")
+        if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file() and p.resolve().is_relative_to(inside)
+    )
     if not files:
         raise ConfigError(f"no JPEG or PNG images under {root}; COCO 2014 train or any photo folder works")
     if fraction < 1:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from functools import partial
+from pathlib import Path
 
 import gradio as gr
 
 from ...fast.config import ApplyConfig
 from ...settings import info
-from ..training import FastSession, TrainSettings, run_training, stylize_frame, stylize_photo
+from ..datasets import dataset_folders
+from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from .common import DEVICE_QUEUE, PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, wire_run_buttons
 
-TRAIN_INTRO = """**Train a fast network** for one painting on a folder of photos (COCO 2014 train is the
-reference; any folder of JPEG/PNG photos works). Once trained, it stylizes any photo in one pass.
+TRAIN_INTRO = """**Train a fast network** for one painting on your photos: upload them as a .zip of JPEG/PNG
+photos (a few hundred varied photos is a good start). Once trained, it stylizes any photo in one pass.
 Training is slow on a CPU (about an image per second at 256 px): a few hundred steps give a first
 impression; a GPU and two epochs of COCO give the real thing. No ready-made model ships with stylekit:
 train one here (or with `stylekit fast train`), then use it in **Instant style**."""
@@ -20,22 +22,23 @@ INSTANT_INTRO = """**Instant style**: pick a network trained in this session, or
 trained with stylekit, then drop photos or turn on the webcam."""
 
 
-def build_fast_tabs(concurrency_limit: int = 1) -> None:
+def build_fast_tabs(concurrency_limit: int = 1, data_root: Path | None = None) -> None:
     """Add the "Train a fast network" and "Instant style" tabs to the current ``gr.Tabs``.
 
     Training shares the compute device's queue (``concurrency_id="device"``) with the studio.
+    ``data_root``: a server folder whose subfolders are offered as training photos (none by default).
     """
     with gr.Tab("Train a fast network"):
         # Inside a tab: a component directly in gr.Tabs would upset the tab bar.
         session = gr.State(FastSession(), delete_callback=FastSession.close)
-        trained = _train_tab(session, concurrency_limit)
+        trained = _train_tab(session, concurrency_limit, data_root)
     with gr.Tab("Instant style") as instant_tab:
         models = _instant_tab(session)
     instant_tab.select(_model_choices, [session, models], [models], **QUIET)
     trained.then(_model_choices, [session, models], [models], **QUIET)
 
 
-def _train_tab(session: gr.State, concurrency_limit: int):
+def _train_tab(session: gr.State, concurrency_limit: int, data_root: Path | None):
     defaults = TrainSettings()
     base = defaults.base
     gr.Markdown(TRAIN_INTRO)
@@ -47,9 +50,14 @@ def _train_tab(session: gr.State, concurrency_limit: int):
                 sources=["upload", "clipboard"], elem_id="fast-style",
             )
             gr.Examples([[p] for p in PAINTINGS], [style], label="Bundled paintings", examples_per_page=len(PAINTINGS))
-            dataset = gr.Textbox(
-                label="Training photos: a folder on this server", placeholder="/data/coco/train2014",
-                elem_id="fast-dataset",
+            archive = gr.File(
+                label="Training photos: a .zip of JPEG/PNG photos", file_types=[".zip"], height=120,
+                elem_id="fast-photos",
+            )
+            folders = dataset_folders(data_root)
+            folder = gr.Dropdown(
+                folders, value=None, label="…or a photo folder offered by this server", visible=bool(folders),
+                elem_id="fast-folder",
             )
             with gr.Row():
                 settings["length_unit"] = gr.Radio(["steps", "epochs"], value=defaults.length_unit, label="Train for")
@@ -70,7 +78,7 @@ def _train_tab(session: gr.State, concurrency_limit: int):
                 label="Validation photo → network output", interactive=False, height=300, format="png",
                 elem_id="fast-validation",
             )
-            status = gr.Markdown("Pick a painting and a folder of photos, then press **Train**.", elem_id="fast-status")
+            status = gr.Markdown("Pick a painting and add photos, then press **Train**.", elem_id="fast-status")
             with gr.Row():
                 start = gr.Button("Train", variant="primary", scale=3)
                 stop = gr.Button("Stop and save", variant="stop", interactive=False, scale=1)
@@ -80,8 +88,8 @@ def _train_tab(session: gr.State, concurrency_limit: int):
                 gif = gr.DownloadButton("Download GIF", interactive=False, elem_id="fast-download-gif")
 
     return wire_run_buttons(
-        start, stop, status, session, _train,
-        inputs=[session, style, dataset],
+        start, stop, status, session, partial(_train, data_root),
+        inputs=[session, style, archive, folder],
         outputs=[validation, status, plot, checkpoint, gif],
         inputs_kwargs=settings,
         api_name="train_fast",
@@ -130,9 +138,10 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
     return model
 
 
-def _train(session: FastSession, style, dataset, **values):
+def _train(data_root: Path | None, session: FastSession, style, archive, folder, **values):
     """Stream a training run: validation image, status, losses, and the files once written."""
-    yield from stream(run_training(session, TrainSettings.from_widgets(**values), style, dataset))
+    photos = Photos(archive, folder, data_root)
+    yield from stream(run_training(session, TrainSettings.from_widgets(**values), style, photos))
 
 
 def _model_choices(session: FastSession, current: str | None):
