@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from .datasets import ZIP_UPLOAD_MAX_BYTES
+from .limits import RequestBodyLimit
 from .ui.fast_tabs import build_fast_tabs
 from .ui.studio_tab import build_studio_tab
 from .ui.theme import CSS, THEME
@@ -34,6 +36,7 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, sh
     return demo.launch(
         server_name=host, server_port=port, share=share, prevent_thread_lock=prevent_thread_lock,
         max_file_size=ZIP_UPLOAD_MAX_BYTES, theme=THEME, css=CSS,
+        app_kwargs={"middleware": [Middleware(RequestBodyLimit)]},
     )
 
 

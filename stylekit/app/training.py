@@ -24,7 +24,6 @@ from ..export import ProgressRecorder, write_gif
 from ..fast.apply import FastModel, load_model, stylize_image
 from ..fast.config import ApplyConfig, TrainConfig
 from ..fast.train import TrainProgress, train
-from ..images import load_image
 from ..progress import Outcome, RunControls
 from .datasets import offered_folder, unpack_photos
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
@@ -196,10 +195,11 @@ def stylize_photo(
 
 
 def stylize_frame(
-    session: FastSession, choice: str | None, upload: str | None, frame: np.ndarray, strength: float, keep_colors: str
+    session: FastSession, choice: str | None, upload: str | None, frame, strength: float, keep_colors: str
 ) -> np.ndarray:
-    """Stylize one webcam frame (HxWx3 uint8), shrunk to WEBCAM_MAX_SIDE."""
-    return _stylize(session.model(choice, upload), load_image(frame), WEBCAM_MAX_SIDE, strength, keep_colors)
+    """Stylize one webcam frame (a file or an HxWx3 uint8 array), shrunk to WEBCAM_MAX_SIDE."""
+    model = session.model(choice, upload)
+    return _stylize(model, load_upload("webcam frame", frame), WEBCAM_MAX_SIDE, strength, keep_colors)
 
 
 def _stylize(model: FastModel, image: Image.Image, max_side: int, strength: float, keep_colors: str) -> np.ndarray:

@@ -26,6 +26,12 @@ WAITING = "Waiting for the compute device…"
 log = logging.getLogger("stylekit.app")
 
 
+def upload_path(payload: dict | None) -> str | None:
+    """The server file of a raw upload payload (events take uploads unprocessed: stylekit checks them itself,
+    so an API client gets the same clear message as the browser for a file that is not a usable image)."""
+    return payload.get("path") if isinstance(payload, dict) else None
+
+
 def _popup(error: UserError, where: str) -> gr.Error:
     """A user error as a pop-up; the server log gets one line, no traceback."""
     log.info("user error in %s: %s", where, error)

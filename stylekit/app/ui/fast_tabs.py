@@ -11,7 +11,9 @@ from ...fast.config import ApplyConfig
 from ...settings import info
 from ..datasets import dataset_folders
 from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
-from .common import DEVICE_QUEUE, PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, wire_run_buttons
+from .common import (
+    DEVICE_QUEUE, PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, upload_path, wire_run_buttons,
+)
 
 TRAIN_INTRO = """**Train a fast network** for one painting on your photos: upload them as a .zip of JPEG/PNG
 photos (a few hundred varied photos is a good start). Once trained, it stylizes any photo in one pass.
@@ -93,6 +95,7 @@ def _train_tab(session: gr.State, concurrency_limit: int, data_root: Path | None
         outputs=[validation, status, plot, checkpoint, gif],
         inputs_kwargs=settings,
         api_name="train_fast",
+        preprocess=False,
         concurrency_limit=concurrency_limit,
         concurrency_id=DEVICE_QUEUE,
         show_progress="minimal",
@@ -128,20 +131,20 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
     photo_handler = partial(_stylized, stylize_photo)
     inputs = [*choice, photo, *settings]
     photo.change(photo_handler, inputs, [result], api_name="stylize_fast", concurrency_id="instant",
-                 show_progress="minimal")
+                 show_progress="minimal", preprocess=False)
     for trigger in (strength.release, keep_colors.change, model.change, upload.change):
-        trigger(photo_handler, inputs, [result], concurrency_id="instant", **QUIET)
+        trigger(photo_handler, inputs, [result], concurrency_id="instant", preprocess=False, **QUIET)
     camera.stream(
         partial(_stylized, stylize_frame), [*choice, camera, *settings], [live], stream_every=0.2, time_limit=600,
-        concurrency_id="instant", **QUIET,
+        concurrency_id="instant", preprocess=False, **QUIET,
     )
     return model
 
 
 def _train(data_root: Path | None, session: FastSession, style, archive, folder, **values):
     """Stream a training run: validation image, status, losses, and the files once written."""
-    photos = Photos(archive, folder, data_root)
-    yield from stream(run_training(session, TrainSettings.from_widgets(**values), style, photos))
+    photos = Photos(upload_path(archive), folder, data_root)
+    yield from stream(run_training(session, TrainSettings.from_widgets(**values), upload_path(style), photos))
 
 
 def _model_choices(session: FastSession, current: str | None):
@@ -151,8 +154,9 @@ def _model_choices(session: FastSession, current: str | None):
 
 
 @shows_user_errors
-def _stylized(stylize, session: FastSession, model: str | None, upload: str | None, image, strength, keep_colors):
-    """Run ``stylize`` (a photo or a webcam frame) once a model and an image are there."""
-    if image is None or (model is None and upload is None):
+def _stylized(stylize, session: FastSession, model: str | None, upload, image, strength, keep_colors):
+    """Run ``stylize`` (a photo or a webcam frame) once a model and an image are there (inputs unprocessed)."""
+    model_file, image_file = upload_path(upload), upload_path(image)
+    if image_file is None or (model is None and model_file is None):
         return gr.skip()
-    return stylize(session, model, upload, image, strength, keep_colors)
+    return stylize(session, model, model_file, image_file, strength, keep_colors)

@@ -17,7 +17,9 @@ from ...settings import info
 from .. import studio
 from ..jobs import load_upload, sentence
 from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
-from .common import DEVICE_QUEUE, PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, wire_run_buttons
+from .common import (
+    DEVICE_QUEUE, PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, upload_path, wire_run_buttons,
+)
 
 FIRST, SECOND = "Painting", "Second painting"
 LIVE_LABELS = {
@@ -71,6 +73,7 @@ def build_studio_tab(concurrency_limit: int = 1) -> None:
         outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]],
         inputs_kwargs=settings,
         api_name="stylize",
+        preprocess=False,
         concurrency_limit=concurrency_limit,
         concurrency_id=DEVICE_QUEUE,
         show_progress="minimal",
@@ -190,7 +193,7 @@ def _check_upload(label: str, payload: dict | None):
     if payload is None:
         return gr.skip()
     try:
-        load_upload(label, payload["path"])
+        load_upload(label, upload_path(payload))
     except ImageError as error:
         gr.Warning(sentence(str(error)))
         return None
@@ -199,7 +202,7 @@ def _check_upload(label: str, payload: dict | None):
 
 def _fit_size(payload: dict | None, size: float):
     """Bound the size slider by the new photo's shape (the value is left alone unless it is over)."""
-    top = studio.max_size(payload and payload["path"])
+    top = studio.max_size(upload_path(payload))
     return gr.update(maximum=top) if size <= top else gr.update(maximum=top, value=top)
 
 
@@ -209,9 +212,9 @@ def _steer(name: str, session: StudioSession, position: float):
 
 
 def _run(session: StudioSession, photo, painting, painting2, **values):
-    """Stream a run: previews, status, losses, and at the end the files to download."""
-    paintings = [painting] + ([painting2] if painting2 else [])
-    yield from stream(studio.run(session, StudioSettings.from_widgets(**values), photo, paintings))
+    """Stream a run: previews, status, losses, and at the end the files to download (inputs unprocessed)."""
+    paintings = [upload_path(painting)] + ([upload_path(painting2)] if painting2 else [])
+    yield from stream(studio.run(session, StudioSettings.from_widgets(**values), upload_path(photo), paintings))
 
 
 @shows_user_errors
