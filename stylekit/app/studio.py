@@ -26,6 +26,7 @@ from ..errors import ConfigError, MissingInputError
 from ..export import ProgressRecorder, read_settings, save_png, write_gif
 from ..images import resize_to_longest
 from ..progress import Outcome
+from ..settings import setting, validate_fields
 from ..vgg import layer_names
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, sentence, stream_views
 
@@ -67,15 +68,17 @@ class StudioSettings:
     """
 
     base: StyleConfig = field(default_factory=StyleConfig)
-    content_weight_log: float = to_log(_DEFAULTS.content_weight)
-    style_weight_log: float = to_log(_DEFAULTS.style_weight)
-    tv_weight_log: float = to_log(_DEFAULTS.tv_weight)
-    lr_scale_log: float = 0.0  # learning rate = the optimizer's default x 10**lr_scale_log
-    blend: float = 0.5  # share of the second painting, when there is one
-    content_layers: list[str] = field(default_factory=lambda: list(_DEFAULTS.content_layers))
-    content_layer_weights: str = ""  # "NAME:WEIGHT, ..." for ticked layers whose weight is not 1
-    style_layers: list[str] = field(default_factory=lambda: list(_DEFAULTS.style_layers))
-    style_layer_weights: str = ""
+    content_weight_log: float = setting(to_log(_DEFAULTS.content_weight), help="log10 of the content weight")
+    style_weight_log: float = setting(to_log(_DEFAULTS.style_weight), help="log10 of the style weight")
+    tv_weight_log: float = setting(to_log(_DEFAULTS.tv_weight), help="log10 of the smoothness weight")
+    lr_scale_log: float = setting(0.0, help="learning rate = the optimizer's default x 10**this")
+    blend: float = setting(0.5, help="share of the second painting, when there is one", minimum=0, maximum=1)
+    content_layers: list[str] = setting(
+        help="ticked content layers", default_factory=lambda: list(_DEFAULTS.content_layers)
+    )
+    content_layer_weights: str = setting("", help="NAME:WEIGHT, ... for ticked layers whose weight is not 1")
+    style_layers: list[str] = setting(help="ticked style layers", default_factory=lambda: list(_DEFAULTS.style_layers))
+    style_layer_weights: str = setting("", help="NAME:WEIGHT, ... for ticked layers whose weight is not 1")
 
     @classmethod
     def own_names(cls) -> list[str]:
@@ -95,6 +98,7 @@ class StudioSettings:
 
     def to_config(self, num_styles: int) -> StyleConfig:
         """The engine settings for a run with ``num_styles`` paintings; raises ConfigError."""
+        validate_fields(self)
         config = replace(
             self.base,
             content_weight=from_log(self.content_weight_log),

@@ -25,6 +25,7 @@ from ..fast.apply import FastModel, load_model, stylize_image
 from ..fast.config import ApplyConfig, TrainConfig
 from ..fast.train import TrainProgress, train
 from ..progress import Outcome, RunControls
+from ..settings import setting, validate_fields
 from .datasets import offered_folder, unpack_photos
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
 
@@ -42,8 +43,8 @@ class TrainSettings:
     """
 
     base: TrainConfig = field(default_factory=lambda: replace(_DEFAULTS, val_every=VALIDATE_EVERY))
-    length_unit: str = "steps"  # "steps" or "epochs"
-    length: int = 500
+    length_unit: str = setting("steps", help="what length counts", choices=("steps", "epochs"))
+    length: int = setting(500, help="how many steps or epochs", minimum=1)
 
     @classmethod
     def from_widgets(cls, length_unit: str = "steps", length: Any = 500, **values: Any) -> "TrainSettings":
@@ -53,6 +54,7 @@ class TrainSettings:
 
     def to_config(self, style: str, dataset: str, output: Path) -> TrainConfig:
         """The training settings for this style, photo folder and checkpoint path; raises ConfigError."""
+        validate_fields(self)
         by_steps = self.length_unit == "steps"
         config = replace(
             self.base,

@@ -34,8 +34,8 @@ def upload_path(payload: dict | None) -> str | None:
 
 def _popup(error: UserError, where: str) -> gr.Error:
     """A user error as a pop-up; the server log gets one line, no traceback."""
-    log.info("user error in %s: %s", where, error)
-    return gr.Error(sentence(str(error)))
+    log.warning("user error in %s: %s", where, error)
+    return gr.Error(sentence(str(error)), print_exception=False)
 
 
 def shows_user_errors(handler: Callable) -> Callable:
