@@ -94,7 +94,7 @@ def test_a_session_keeps_only_its_newest_models(files, photos_zip, monkeypatch):
         ("style", None, {}, MissingInputError, "upload a zip of training photos first"),
         ("style", "text", {}, DatasetError, "upload a plain .zip of photos"),
         ("style", "no_photos", {}, DatasetError, "holds no usable JPEG or PNG photos"),
-        ("style", "zip", {"length_unit": "epochs", "length": 0}, ConfigError, "epochs must be at least 1"),
+        ("style", "zip", {"length_unit": "epochs", "length": 0}, ConfigError, "length must be at least 1"),
     ],
 )
 def test_training_problems_are_explained(files, photos_zip, tmp_path, style, photos, settings, error, message):
