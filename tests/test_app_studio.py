@@ -221,10 +221,15 @@ def test_status_lines_say_where_the_run_is():
 
 
 def test_a_run_streams_previews_then_files(session, fake_engine, make_photo):
-    views = list(studio.run(session, settings(steps=5), make_photo(), [STYLE], every_report()))
+    views, previews = [], []
+    for view in studio.run(session, settings(steps=5), make_photo(), [STYLE], every_report()):
+        views.append(view)
+        previews.append(np.asarray(Image.open(view.image)))  # read now: preview files are reused
     assert len(views) == 6
-    assert all(v.downloads == () and v.image.shape == (60, 80, 3) for v in views[:-1])
-    assert [int(v.image[0, 0, 0]) for v in views[:-1]] == [1, 2, 3, 4, 5]
+    assert all(v.downloads == () and p.shape == (60, 80, 3) for v, p in zip(views[:-1], previews))
+    assert [int(p[0, 0, 0]) for p in previews[:-1]] == [1, 2, 3, 4, 5]
+    assert len({v.image for v in views}) == len(views)  # a new name each time: no stale browser cache
+    assert sorted(p.name for p in session.folder.glob("preview-*")) == ["preview-2.jpg", "preview-3.jpg", "preview-4.jpg"]
     assert views[-2].status.startswith("Step 5 / 5")
     final = views[-1]
     assert final.status.startswith("Done: 5 steps") and final.warning is None
@@ -240,7 +245,7 @@ def test_previews_are_shrunk_and_throttled(session, fake_engine, make_photo):
     clock = itertools.count(0.0, 0.25)  # four frames a second; updates at most every 0.4 s
     views = list(studio.run(session, settings(steps=8), big, [STYLE], Throttle(0.4, lambda: next(clock))))
     assert len(views) == 4 + 1
-    assert all(max(v.image.shape[:2]) == studio.PREVIEW_MAX_SIDE for v in views[:-1])
+    assert max(Image.open(views[-2].image).size) == studio.PREVIEW_MAX_SIDE
 
 
 def test_sliders_steer_the_running_optimization(session, fake_engine, make_photo):
@@ -334,7 +339,7 @@ def test_bad_settings_are_reported_as_user_errors(session, make_photo):
 def test_a_real_run_at_tiny_size(session, make_photo):
     tiny = settings(size=64, steps=6, multiscale=False)
     views = list(studio.run(session, tiny, make_photo(), [STYLE, STYLE], every_report()))
-    assert len(views) == 7 and all(v.image.shape == (48, 64, 3) for v in views[:-1])
+    assert len(views) == 7 and Image.open(views[-2].image).size == (64, 48)
     final = views[-1]
     with Image.open(final.downloads[0]) as image:
         assert image.size == (64, 48)

@@ -30,6 +30,7 @@ UPLOAD_MAX_PIXELS = 40_000_000
 UPDATE_INTERVAL_S = 0.4  # at most one live update per this many seconds
 PLOT_MAX_POINTS = 200  # per loss curve
 GIF_FRAMES = 48  # at most this many frames in a progression GIF
+PREVIEW_FILES = 3  # live previews kept on disk per session (the newest; the browser may still be fetching them)
 
 
 @dataclass
@@ -108,7 +109,7 @@ class LossHistory:
 
 
 class RunSession:
-    """One browser session's jobs: its temp folder and the running job's controls.
+    """One browser session's jobs: its folder (under ``workspace``) and the running job's controls.
 
     A fresh instance holds no resources, so the UI can deep-copy it per session;
     ``close`` stops the job and removes the folder. Subclasses set
@@ -118,11 +119,13 @@ class RunSession:
     folder_prefix = "stylekit-session-"
     keep_earlier_runs = False
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: Path | None = None) -> None:
+        self.workspace = workspace  # None: the system's temp folder
         self.folder: Path | None = None
         self.controls: RunControls | None = None  # the running job's, if any
         self.stop_requested = False
         self.runs = 0
+        self.previews = 0
 
     def arm(self) -> None:
         """Forget an earlier stop request (the start button was pressed)."""
@@ -134,10 +137,24 @@ class RunSession:
         if self.controls is not None:
             self.controls.request_stop()
 
+    def _own_folder(self) -> Path:
+        if self.folder is None:
+            self.folder = Path(tempfile.mkdtemp(prefix=self.folder_prefix, dir=self.workspace))
+        return self.folder
+
+    def preview_file(self, image: np.ndarray) -> Path:
+        """``image`` as a JPEG in the session's folder, under a new name (so the browser never shows a cached
+        one); only the newest PREVIEW_FILES are kept, so a run's previews take a few files, not one each."""
+        folder = self._own_folder()
+        path = folder / f"preview-{self.previews}.jpg"
+        Image.fromarray(image).save(path, format="JPEG", quality=88)
+        (folder / f"preview-{self.previews - PREVIEW_FILES}.jpg").unlink(missing_ok=True)
+        self.previews += 1
+        return path
+
     def new_run_folder(self) -> Path:
         """An empty folder for the next run's files."""
-        if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix=self.folder_prefix))
+        self._own_folder()
         if not self.keep_earlier_runs:
             shutil.rmtree(self.folder / f"run-{self.runs}", ignore_errors=True)
         self.runs += 1

@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 from .datasets import ZIP_UPLOAD_MAX_BYTES
 from .limits import RequestBodyLimit
+from .workspace import claim_workspace
 from .ui.fast_tabs import build_fast_tabs
 from .ui.studio_tab import build_studio_tab
 from .ui.theme import CSS, THEME
@@ -18,14 +19,18 @@ INTRO = "# stylekit\nNeural style transfer: repaint a photo in the style of a pa
 
 
 def build_app(concurrency_limit: int = 1, data_root: Path | None = None) -> gr.Blocks:
-    """The whole app: one tab per tool (``data_root``: see :func:`~stylekit.app.ui.fast_tabs.build_fast_tabs`)."""
+    """The whole app: one tab per tool (``data_root``: see :func:`~stylekit.app.ui.fast_tabs.build_fast_tabs`).
+
+    Claims this process's workspace first (removing those of servers that are gone).
+    """
+    workspace = claim_workspace()
     # Every preview sent is a file in Gradio's cache: drop those over an hour old, every half hour.
     with gr.Blocks(title="stylekit", delete_cache=(1800, 3600)) as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Studio"):
-                build_studio_tab(concurrency_limit)
-            build_fast_tabs(concurrency_limit, data_root)
+                build_studio_tab(concurrency_limit, workspace)
+            build_fast_tabs(concurrency_limit, data_root, workspace)
     return demo
 
 

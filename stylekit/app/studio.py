@@ -230,8 +230,8 @@ def max_size(photo: str | Path | None) -> int:
 class StudioSession(RunSession):
     """A studio session: the latest run's folder (an earlier run's is removed) and its live controls."""
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, workspace: Path | None = None) -> None:
+        super().__init__(workspace)
         self.controls: Controls | None = None
         self.optimizer = _DEFAULTS.optimizer
 
@@ -279,11 +279,11 @@ class _StudioDisplay:
         if not report.done:
             self.recorder.add(report.step, report.preview)
 
-    def image(self, report: StylizeProgress) -> np.ndarray:
+    def image(self, report: StylizeProgress) -> Path:
         preview = report.preview
-        if max(preview.shape[:2]) <= PREVIEW_MAX_SIDE:
-            return preview
-        return np.asarray(resize_to_longest(Image.fromarray(preview), PREVIEW_MAX_SIDE))
+        if max(preview.shape[:2]) > PREVIEW_MAX_SIDE:
+            preview = np.asarray(resize_to_longest(Image.fromarray(preview), PREVIEW_MAX_SIDE))
+        return self.session.preview_file(preview)
 
     def status(self, report: StylizeProgress) -> str:
         return progress_text(report, self.device)

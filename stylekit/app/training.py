@@ -76,8 +76,8 @@ class FastSession(RunSession):
     folder_prefix = "stylekit-fast-"
     keep_earlier_runs = True
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, workspace: Path | None = None) -> None:
+        super().__init__(workspace)
         self.trained: dict[str, str] = {}  # model choice label -> checkpoint path
         self._loaded: tuple[str, float, FastModel] | None = None  # path, mtime, model
 
@@ -160,9 +160,11 @@ class _TrainingDisplay:
         if report.validation is not None and report.step not in self.recorder.steps[-1:]:
             self.recorder.add(report.step, report.validation[1], force=True)
 
-    def image(self, report: TrainProgress) -> np.ndarray | None:
+    def image(self, report: TrainProgress) -> Path | None:
         """The validation photo and its stylization, side by side."""
-        return None if report.validation is None else np.concatenate(report.validation, axis=1)
+        if report.validation is None:
+            return None
+        return self.session.preview_file(np.concatenate(report.validation, axis=1))
 
     def status(self, report: TrainProgress) -> str:
         return (

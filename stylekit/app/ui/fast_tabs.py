@@ -24,15 +24,16 @@ INSTANT_INTRO = """**Instant style**: pick a network trained in this session, or
 trained with stylekit, then drop photos or turn on the webcam."""
 
 
-def build_fast_tabs(concurrency_limit: int = 1, data_root: Path | None = None) -> None:
+def build_fast_tabs(concurrency_limit: int = 1, data_root: Path | None = None, workspace: Path | None = None) -> None:
     """Add the "Train a fast network" and "Instant style" tabs to the current ``gr.Tabs``.
 
     Training shares the compute device's queue (``concurrency_id="device"``) with the studio.
-    ``data_root``: a server folder whose subfolders are offered as training photos (none by default).
+    ``data_root``: a server folder whose subfolders are offered as training photos (none by default);
+    ``workspace``: where sessions keep files.
     """
     with gr.Tab("Train a fast network"):
         # Inside a tab: a component directly in gr.Tabs would upset the tab bar.
-        session = gr.State(FastSession(), delete_callback=FastSession.close)
+        session = gr.State(FastSession(workspace), delete_callback=FastSession.close)
         trained = _train_tab(session, concurrency_limit, data_root)
     with gr.Tab("Instant style") as instant_tab:
         models = _instant_tab(session)

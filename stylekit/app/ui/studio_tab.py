@@ -35,16 +35,16 @@ def choices(name: str) -> list[str]:
     return list(studio.OFFERED_CHOICES.get(name) or info(StyleConfig, name).choices)
 
 
-def build_studio_tab(concurrency_limit: int = 1) -> None:
+def build_studio_tab(concurrency_limit: int = 1, workspace: Path | None = None) -> None:
     """Lay out the studio in the current Blocks context and wire its events.
 
-    ``concurrency_limit``: how many runs share the compute device at once.
+    ``concurrency_limit``: how many runs share the compute device at once; ``workspace``: where sessions keep files.
     """
     gr.Markdown(
         "Pick a photo and a painting, press **Stylize**, and steer the weights while it paints; "
         "then download the picture and a GIF of how it got there."
     )
-    session = gr.State(StudioSession(), delete_callback=StudioSession.close)
+    session = gr.State(StudioSession(workspace), delete_callback=StudioSession.close)
     defaults = StudioSettings()
     settings: dict[str, gr.components.Component] = {}
     with gr.Row(equal_height=False):
