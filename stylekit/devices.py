@@ -59,7 +59,10 @@ def max_side_for(device: torch.device, aspect: float) -> int:
 
 
 def max_style_scale(device: torch.device, size: int, aspect: float = 1.0) -> float:
-    """The largest style scale (to 0.01) at output ``size`` whose painting, of width/height ``aspect``, fits the device."""
+    """The largest style scale (to 0.01) at which a painting of width/height ``aspect`` fits the device.
+
+    At style scale s the painting's longest side is s times the output's ``size``.
+    """
     return math.floor(100 * max_side_for(device, aspect) / size) / 100
 
 
@@ -69,9 +72,9 @@ def check_size(width: int, height: int, device: torch.device) -> None:
 
 
 def check_style_size(width: int, height: int, device: torch.device, size: int) -> None:
-    """Raise SizeLimitError with the largest allowed style scale when a painting worked at width x height is too big."""
-    largest = max_style_scale(device, size, width / height)
-    _check_pixels("the painting at this style scale", width, height, device, f"choose a style scale of at most {largest:g}")
+    """Raise SizeLimitError with the largest style scale allowed when a painting at width x height is too big."""
+    advice = f"choose a style scale of at most {max_style_scale(device, size, width / height):g}"
+    _check_pixels("the painting at this style scale", width, height, device, advice)
 
 
 def _check_pixels(what: str, width: int, height: int, device: torch.device, advice: str) -> None:

@@ -22,16 +22,17 @@ from torch import Tensor
 
 from . import color
 from .config import StyleConfig
-from .devices import check_size, resolve_device, uses_bf16
+from .devices import check_size, check_style_size, resolve_device, uses_bf16
 from .errors import ConfigError
-from .images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from .images import fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from .lbfgs import LBFGS
 from .losses import blend_grams, content_loss, gram_matrix, normalized, style_loss, tv_loss
 from .progress import Losses, Outcome, Progress, RunControls
-from .vgg import load_backbone
+from .vgg import layer_names, load_backbone
 
 SGD_DECAY = 0.96  # SGD learning rate multiplier every SGD_DECAY_EVERY steps (Keras example)
 SGD_DECAY_EVERY = 100
+TINY_SIDE = 16  # an image narrower than this, in its file, shows little in a result
 
 
 @dataclass(kw_only=True)
@@ -82,6 +83,13 @@ def scale_sizes(size: int, min_size: int, multiscale: bool) -> list[int]:
     return [round(size / 2 ** (k / 2)) for k in reversed(range(count))]
 
 
+def smallest_side(backbone: str, layers) -> int:
+    """The least width and height whose features reach every one of ``layers``: 2 for each pooling on the way."""
+    names = layer_names(backbone)
+    deepest = max(names.index(layer) for layer in layers)
+    return 2 ** sum(name.startswith("pool") for name in names[: deepest + 1])
+
+
 def allocate_steps(total: int, num_scales: int) -> list[int]:
     """Split a step budget over scales, in equal shares (the finest takes the remainder)."""
     num_scales = min(num_scales, total)
@@ -123,26 +131,48 @@ class _Run:
         self.init_image = load_image(init_image) if init_image is not None else None
         if config.init == "image" and self.init_image is None:
             raise ConfigError("init 'image' needs an init image (--init-image)")
-        width, height = self.content.size
-        scale = config.size / max(width, height)
-        check_size(max(1, round(width * scale)), max(1, round(height * scale)), self.device)
+        self.content_layers = normalized(config.content_layers)
+        self.style_layers = normalized(config.style_layers)
+        self.layers = set(self.content_layers) | set(self.style_layers)
+        self.min_side = smallest_side(config.backbone, self.layers)
+        style_side = self._style_side(config.size)
+        check_size(*self._fitted(self.content, config.size), self.device)
+        for style in self.styles:
+            check_style_size(*self._fitted(style, style_side), self.device, config.size)
+        images = [("the photo", self.content, config.size)]
+        images += [(f"style image {i}", style, style_side) for i, style in enumerate(self.styles, 1)]
+        self.warnings = [note for what, image, side in images if (note := self._size_note(what, image, side))]
         sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
         self.steps = allocate_steps(config.steps, len(sizes))
         self.sizes = sizes[len(sizes) - len(self.steps):]
         self.backbone = load_backbone(config.backbone, config.pooling, str(self.device))
-        self.content_layers = normalized(config.content_layers)
-        self.style_layers = normalized(config.style_layers)
-        self.layers = set(self.content_layers) | set(self.style_layers)
-        self.scale_pixels = [self._dims(s)[0] * self._dims(s)[1] for s in self.sizes]
+        self.scale_pixels = [math.prod(self._fitted(self.content, s)) for s in self.sizes]
         self.start = time.perf_counter()
         self.cost_done = 0.0
         self.step = 0
         self.last_losses = Losses()
 
     # ----- set-up per scale -------------------------------------------------
-    def _dims(self, size: int) -> tuple[int, int]:
-        scaled = resize_to_longest(self.content, size) if max(self.content.size) != size else self.content
-        return scaled.size
+    def _fitted(self, image, longest: int) -> tuple[int, int]:
+        """The working size of ``image`` at longest side ``longest``: no side under what the backbone needs."""
+        return fitted_size(image.size, longest, self.min_side)
+
+    def _style_side(self, size: int) -> int:
+        """The longest side of the paintings when the output's is ``size``."""
+        return max(1, round(size * self.config.style_scale))
+
+    def _size_note(self, what: str, image, longest: int) -> str | None:
+        """A warning for an image too small to show much, or stretched to the least size the backbone takes."""
+        width, height = image.size
+        if min(width, height) < TINY_SIDE:
+            return f"{what} is {width}x{height} pixels: the result will show little of it"
+        wanted, worked = fitted_size(image.size, longest), self._fitted(image, longest)
+        if wanted != worked:
+            return (
+                f"{what} would be {wanted[0]}x{wanted[1]} pixels at this size, too thin for the feature "
+                f"network, so it was stretched to {worked[0]}x{worked[1]}"
+            )
+        return None
 
     def _tensor(self, image) -> Tensor:
         return image_to_tensor(image, self.device).contiguous()
@@ -156,9 +186,8 @@ class _Run:
 
     def _prepare_scale(self, size: int) -> _Scale:
         config = self.config
-        content_colour = self._tensor(resize_to_longest(self.content, size))
-        style_size = max(16, round(size * config.style_scale))
-        styles = [self._tensor(resize_to_longest(s, style_size)) for s in self.styles]
+        content_colour = self._tensor(resize_to_longest(self.content, size, self.min_side))
+        styles = [self._tensor(resize_to_longest(s, self._style_side(size), self.min_side)) for s in self.styles]
         content = content_colour
         if config.keep_colors == "luminance":
             content = color.luminance(content_colour)
@@ -272,7 +301,7 @@ class _Run:
                 yield self._report(scale, index, values, scale_start, step_in_scale + 1, image if show else None)
             if outcome is not Outcome.FINISHED:
                 break
-        yield self._final_report(scale, image, outcome, message)
+        yield self._final_report(scale, image, outcome, "; ".join(filter(None, [message, *self.warnings])) or None)
 
     def _report(self, scale, index, values, scale_start, steps_in_scale, image) -> StylizeProgress:
         elapsed = time.perf_counter() - self.start
@@ -336,9 +365,12 @@ def stylize(
     """Stylize ``content`` (path, bytes, PIL image or array) after ``styles``.
 
     Yields a report after every step and a last one with its ``outcome`` and
-    the full-size ``result``. Bad settings or images raise a UserError before
-    the first report; a stop request or a divergence ends the run cleanly,
-    keeping the latest good image. Pass ``controls`` to steer the run while it goes.
+    the full-size ``result``. Bad settings or images, and an output or painting
+    over the device's pixel limit, raise a UserError before the first report;
+    a stop request or a divergence ends the run cleanly, keeping the latest good
+    image. Images narrower than the backbone needs are stretched to its least
+    size; the last report's ``message`` then warns of it. Pass ``controls`` to
+    steer the run while it goes.
     """
     run = _Run(config, content, styles, controls, init_image)
     return run.reports()

@@ -16,6 +16,7 @@ from .errors import ExportUnavailable, ImageError
 from .images import resize_to_longest
 
 SETTINGS_KEY = "stylekit"
+MAX_SETTINGS_CHARS = 64 * 1024  # far above any real settings; longer text is not ours
 _MP4_HOLD_S = 1.5
 
 PathLike = str | os.PathLike
@@ -31,14 +32,17 @@ def save_png(
 
 
 def read_settings(source: PathLike | bytes | Image.Image) -> dict | None:
-    """Return the settings embedded by save_png, or None if the image carries none (or invalid JSON)."""
+    """Return the settings embedded by save_png, or None if the image carries none (or invalid or oversized JSON).
+
+    Raises ImageError for a file PIL cannot open, such as a PNG whose text chunks decompress past PIL's limit.
+    """
     if isinstance(source, Image.Image):
         return _parse_settings(source.info.get(SETTINGS_KEY))
     opened = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
     try:
         with Image.open(opened) as image:
             return _parse_settings(image.info.get(SETTINGS_KEY))
-    except OSError as error:
+    except (OSError, ValueError) as error:
         raise ImageError(f"cannot read settings from this file ({error}); choose a PNG exported by stylekit") from error
 
 
@@ -59,12 +63,12 @@ def _settings_chunk(settings: dict | None) -> PngInfo | None:
 
 
 def _parse_settings(text: object) -> dict | None:
-    """Decode a settings chunk; anything that is not a JSON object gives None."""
-    if not isinstance(text, str):
+    """Decode a settings chunk; anything that is not a JSON object of at most MAX_SETTINGS_CHARS gives None."""
+    if not isinstance(text, str) or len(text) > MAX_SETTINGS_CHARS:
         return None
     try:
         settings = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
         return None
     return settings if isinstance(settings, dict) else None
 
@@ -146,16 +150,23 @@ def write_gif(path: PathLike, frames: list[np.ndarray], fps: float = 8.0, hold_l
     frame_ms = 1000.0 / fps
     durations = [frame_ms] * (len(stack) - 1) + [max(frame_ms, 1000.0 * hold_last_s)]
     duration = durations if len(durations) > 1 else durations[0]  # Pillow takes no list for one frame
-    iio.imwrite(path, stack, extension=".gif", is_batch=True, duration=duration, loop=0)
+    encoded = iio.imwrite("<bytes>", stack, extension=".gif", is_batch=True, duration=duration, loop=0)
+    with open(path, "wb") as file:  # encoded first: a failed write then raises once, cleanly
+        file.write(encoded)
 
 
 def write_mp4(path: PathLike, frames: list[np.ndarray], fps: float = 8.0) -> None:
     """Write `frames` as an H.264 MP4, holding the last frame for about 1.5 seconds."""
-    if not mp4_available():
-        raise ExportUnavailable("MP4 export needs an ffmpeg encoder; run `pip install imageio-ffmpeg`")
+    require_mp4()
     stack = _even_sized(_uniform_frames(frames))
     hold = np.repeat(stack[-1:], round(_MP4_HOLD_S * fps), axis=0)
     iio.imwrite(path, np.concatenate([stack, hold]), plugin="FFMPEG", fps=fps, macro_block_size=1)
+
+
+def require_mp4() -> None:
+    """Raise ExportUnavailable unless MP4 export works here."""
+    if not mp4_available():
+        raise ExportUnavailable("MP4 export needs an ffmpeg encoder; run `pip install imageio-ffmpeg`")
 
 
 def mp4_available() -> bool:

@@ -102,11 +102,16 @@ def validate_fields(settings: Any) -> None:
 
 def _check_bounds(name: str, value: float, details: SettingInfo) -> None:
     if details.minimum is not None and value < details.minimum:
-        raise ConfigError(f"{name} must be at least {details.minimum:g}, got {value:g}")
+        raise ConfigError(f"{name} must be at least {_number(details.minimum)}, got {_number(value)}")
     if details.maximum is not None and value > details.maximum:
-        raise ConfigError(f"{name} must be at most {details.maximum:g}, got {value:g}")
+        raise ConfigError(f"{name} must be at most {_number(details.maximum)}, got {_number(value)}")
     if details.positive and value <= 0:
-        raise ConfigError(f"{name} must be positive, got {value:g}")
+        raise ConfigError(f"{name} must be positive, got {_number(value)}")
+
+
+def _number(value: float) -> str:
+    """A bound or value as written: whole numbers in full, others short."""
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 _DESCRIPTIONS = {int: "a whole number", float: "a finite number", bool: "true or false", str: "text"}

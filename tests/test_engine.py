@@ -8,10 +8,12 @@ import pytest
 import torch
 
 from stylekit import color
+from stylekit import engine
 from stylekit.config import StyleConfig
+from stylekit.devices import max_style_scale, resolve_device
 from stylekit.errors import ConfigError, SizeLimitError
 from stylekit.progress import Outcome
-from stylekit.engine import Controls, allocate_steps, scale_sizes, stylize
+from stylekit.engine import Controls, allocate_steps, scale_sizes, smallest_side, stylize
 from stylekit.images import image_to_tensor, load_image, resize_to_longest
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -167,3 +169,65 @@ def test_init_image_is_used():
 def test_bad_settings_fail_before_the_first_step(overrides, message):
     with pytest.raises((ConfigError, SizeLimitError), match=message):
         stylize(tiny(**overrides), CONTENT, [STYLE])
+
+
+# ----- images too small, and paintings too large ------------------------------
+STRIP = np.random.default_rng(0).integers(0, 256, (900, 3, 3), dtype=np.uint8)  # 3 px wide, 900 tall
+DOT = np.full((1, 1, 3), 200, np.uint8)
+
+
+def test_the_smallest_side_is_two_per_pooling_before_the_deepest_layer():
+    assert smallest_side("vgg19-caffe", {"relu1_1"}) == 1
+    assert smallest_side("vgg19-caffe", {"relu1_1", "relu5_1"}) == 16
+    assert smallest_side("vgg16-torchvision", {"pool5"}) == 32
+
+
+@pytest.mark.parametrize(
+    "content, style, overrides, size, note",
+    [
+        (STRIP, STYLE, {}, (16, 64), "the photo is 3x900 pixels: the result will show little of it"),
+        (STRIP, STYLE, {"multiscale": True, "min_scale_size": 32}, (16, 64), "the photo is 3x900 pixels"),
+        (STRIP, STYLE, {"style_layers": {"pool5": 1.0}}, (32, 64), "the photo is 3x900 pixels"),
+        (DOT, STYLE, {"keep_colors": "luminance"}, (64, 64), "the photo is 1x1 pixels: the result will show little"),
+        (CONTENT, STRIP, {"keep_colors": "match"}, (64, 43), "style image 1 is 3x900 pixels"),
+        (CONTENT, STYLE, {"style_scale": 0.1}, (64, 43), "style image 1 would be 6x6 pixels at this size, too thin "
+         "for the feature network, so it was stretched to 16x16"),
+    ],
+    ids=["strip", "strip-multiscale", "strip-pool5", "1x1", "strip-painting", "tiny-style-scale"],
+)
+def test_tiny_and_thin_images_are_stretched_for_the_network_with_a_warning(content, style, overrides, size, note):
+    final = list(stylize(tiny(steps=2, **overrides), content, [style]))[-1]
+    assert final.outcome is Outcome.FINISHED and note in final.message
+    assert final.size == size and final.result.shape == (size[1], size[0], 3)
+
+
+def test_a_warning_follows_the_outcome_message():
+    controls = Controls.from_config(tiny())
+    controls.request_stop()
+    final = list(stylize(tiny(), DOT, [STYLE], controls))[-1]
+    assert final.message == (
+        "stopped at step 0 of 12; kept the latest image; the photo is 1x1 pixels: the result will show little of it"
+    )
+
+
+def test_a_painting_over_the_pixel_limit_is_refused_before_loading_weights(monkeypatch):
+    monkeypatch.setattr(engine, "load_backbone", lambda *args: pytest.fail("loaded the backbone"))
+    largest = max_style_scale(resolve_device("cpu"), 64)  # the starry painting is square
+    assert largest == 16.0  # 1024 px on a side: the CPU's 1 MP limit
+    with pytest.raises(SizeLimitError, match="choose a style scale of at most 16$"):
+        stylize(tiny(style_scale=16.5), CONTENT, [STYLE])
+
+
+def test_max_style_scale_follows_the_size_and_the_paintings_shape():
+    cpu = resolve_device("cpu")
+    assert max_style_scale(cpu, 1024) == 1.0 and max_style_scale(cpu, 256) == 4.0
+    assert max_style_scale(cpu, 300) == 3.41  # rounded down: 1024 / 300 = 3.413
+    assert max_style_scale(cpu, 256, aspect=2.0) == 5.65  # a 2:1 painting may be 1448 px long
+
+
+@pytest.mark.parametrize("name", ["bogus", "meta", "cuda:99", "mps"])
+def test_unknown_or_absent_devices_are_refused_with_the_choices(name):
+    if name == "mps" and torch.backends.mps.is_available():
+        pytest.skip("this machine has MPS")
+    with pytest.raises(ConfigError, match="cpu"):
+        resolve_device(name)

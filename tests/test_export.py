@@ -96,18 +96,37 @@ def test_images_without_settings_give_none(tmp_path: Path, fmt: str) -> None:
     assert read_settings(path.read_bytes()) is None
 
 
-@pytest.mark.parametrize("text", ["{not json", "[1, 2, 3]", '"just a string"'])
-def test_chunks_that_are_not_a_json_object_give_none(text: str) -> None:
+def _png_with_chunk(text: str) -> bytes:
     info = PngInfo()
-    info.add_text(SETTINGS_KEY, text)
+    info.add_itxt(SETTINGS_KEY, text, zip=True)
     buffer = io.BytesIO()
     Image.fromarray(_noise()).save(buffer, format="PNG", pnginfo=info)
-    assert read_settings(buffer.getvalue()) is None
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{not json",
+        "[1, 2, 3]",
+        '"just a string"',
+        "[" * 100_000 + "]" * 100_000,  # nested past Python's recursion limit
+        '{"name": "' + "x" * export.MAX_SETTINGS_CHARS + '"}',  # valid JSON, but longer than any settings
+    ],
+    ids=["not-json", "list", "string", "100k-deep", "over-64kb"],
+)
+def test_chunks_that_are_not_a_json_object_of_settings_give_none(text: str) -> None:
+    assert read_settings(_png_with_chunk(text)) is None
 
 
 def test_read_settings_of_non_image_raises_image_error() -> None:
     with pytest.raises(ImageError):
         read_settings(b"definitely not an image")
+
+
+def test_a_text_chunk_too_large_to_decompress_raises_image_error() -> None:
+    with pytest.raises(ImageError, match="cannot read settings from this file"):
+        read_settings(_png_with_chunk("x" * 2_000_000))  # past PIL's 1 MB limit on text
 
 
 # --- progress recording ---------------------------------------------------------------------------

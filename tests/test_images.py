@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 
 from stylekit.errors import ImageError
-from stylekit.images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from stylekit.images import fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 
 
 def _noise(width: int = 64, height: int = 48, seed: int = 0) -> np.ndarray:
@@ -234,6 +234,15 @@ def test_exif_orientation_is_applied() -> None:
 )
 def test_resize_to_longest_keeps_aspect_ratio(size, longest, expected) -> None:
     assert resize_to_longest(Image.new("RGB", size), longest).size == expected
+
+
+@pytest.mark.parametrize(
+    ("size", "longest", "expected"),
+    [((3, 900), 384, (16, 384)), ((1, 1), 64, (64, 64)), ((900, 3), 8, (16, 16)), ((300, 200), 150, (150, 100))],
+)
+def test_resize_to_longest_keeps_each_side_at_least_min_side(size, longest, expected) -> None:
+    assert fitted_size(size, longest, min_side=16) == expected
+    assert resize_to_longest(Image.new("RGB", size), longest, min_side=16).size == expected
 
 
 def test_resize_to_same_size_returns_image_unchanged() -> None:

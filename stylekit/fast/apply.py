@@ -91,7 +91,7 @@ def stylize_folder(
 ) -> FolderReport:
     """Stylize every image directly inside ``input_dir`` into ``output_dir`` as ``<name>.png``.
 
-    Unreadable files are skipped and reported, not fatal.
+    Unreadable files, and outputs that cannot be written, are skipped and reported, not fatal.
     """
     config.validate()
     source, target = Path(input_dir), Path(output_dir)
@@ -104,6 +104,10 @@ def stylize_folder(
             report.skipped[str(path)] = str(error)
             continue
         out = target / f"{path.stem}.png"
-        save_png(result, out, model.settings(config))
+        try:
+            save_png(result, out, model.settings(config))
+        except OSError as error:
+            report.skipped[str(path)] = f"could not write {out} ({error.strerror or error})"
+            continue
         report.written.append(out)
     return report

@@ -9,6 +9,7 @@ steps done, losses) and ``style_thumbnail`` (a small PNG, base64).
 from __future__ import annotations
 
 import base64
+import binascii
 import io
 import json
 import os
@@ -88,18 +89,39 @@ def read_checkpoint(path: str | os.PathLike, with_optimizer: bool = False) -> Ch
             tensors = {k: file.get_tensor(k) for k in file.keys() if k.startswith(wanted)}
     except SafetensorError as error:
         raise ModelFileError(f"{Path(path).name} is a damaged safetensors file ({error})") from error
-    info = json.loads(metadata.get("stylekit", "{}"))
+    info = _read_info(Path(path).name, metadata.get("stylekit", "{}"))
     if info.get("architecture") != ARCHITECTURE:
         raise ModelFileError(
             f"{Path(path).name} holds a {info.get('architecture')!r} network; this stylekit runs {ARCHITECTURE!r}"
         )
     thumbnail = metadata.get("style_thumbnail")
+    try:
+        thumbnail_png = base64.b64decode(thumbnail, validate=True) if thumbnail else None
+    except binascii.Error:
+        raise ModelFileError(_damaged(Path(path).name, "style thumbnail (not base64)")) from None
     return Checkpoint(
         weights={k[4:]: v for k, v in tensors.items() if k.startswith("net.")},
         info=info,
-        thumbnail_png=base64.b64decode(thumbnail) if thumbnail else None,
+        thumbnail_png=thumbnail_png,
         adam={k[5:]: v for k, v in tensors.items() if k.startswith("adam.")},
     )
+
+
+def _read_info(name: str, text: str) -> dict:
+    """The ``stylekit`` metadata: a JSON object whose settings are an object and whose steps a count."""
+    try:
+        info = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
+        info = None
+    if not isinstance(info, dict):
+        raise ModelFileError(_damaged(name, "stylekit metadata (not a JSON object)"))
+    if not isinstance(info.get("settings", {}), dict) or type(info.get("steps", 0)) is not int:
+        raise ModelFileError(_damaged(name, "stylekit metadata (bad settings or steps)"))
+    return info
+
+
+def _damaged(name: str, part: str) -> str:
+    return f"{name} has a damaged {part}; train the model again or choose another model file"
 
 
 def check_safetensors_header(path: str | os.PathLike) -> None:
