@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from ..fast.config import ApplyConfig, TrainConfig
 from ..fast.train import TrainProgress, train
 from ..progress import RunControls
 from .options import add_setting_options, settings_from_args
+from .outputs import check_output, check_output_folder, write_all
 from .progress import follow, stop_on_first_interrupt
 
 
@@ -50,15 +52,19 @@ def run_train(args: argparse.Namespace) -> int:
         if recorder is not None and report.validation is not None and report.step not in recorder.steps[-1:]:
             recorder.add(report.step, report.validation[1], force=True)
 
-    run = train(settings_from_args(TrainConfig, args), controls)
+    config = settings_from_args(TrainConfig, args)
+    if main_process:
+        check_output(config.output, "-o")
+        check_output(args.gif, "--gif")
+    run = train(config, controls)
     with stop_on_first_interrupt(controls, "the model trained so far"):
         final = follow(run, _describe, show_bar=main_process, on_report=record)
     if not main_process:
         return 0
-    if recorder is not None and len(recorder):
-        write_gif(args.gif, recorder.frames)
     if final.message:
         print(final.message, file=sys.stderr)
+    if recorder is not None and len(recorder):
+        write_all([(functools.partial(write_gif, frames=recorder.frames), args.gif)])
     print(
         f"wrote {final.checkpoint} after {final.step} steps "
         f"({final.elapsed:.0f} s, {final.images_per_second:.1f} images/s)"
@@ -82,6 +88,11 @@ def run_apply(args: argparse.Namespace) -> int:
         raise MissingInputError(f"input not found: {source}")
     if source.is_dir() and not args.output:
         raise MissingInputError("a folder input needs an output folder: -o OUTPUT_DIR")
+    output = args.output or "stylized.png"
+    if source.is_dir():
+        check_output_folder(output, "-o")
+    else:
+        check_output(output, "-o")
     model = load_model(args.model, config.device)
     if source.is_dir():
         report = stylize_folder(model, source, args.output, config)
@@ -89,8 +100,7 @@ def run_apply(args: argparse.Namespace) -> int:
             print(f"skipped {path}: {reason}", file=sys.stderr)
         print(f"wrote {len(report.written)} images to {args.output} ({len(report.skipped)} skipped)")
         return 0
-    output = args.output or "stylized.png"
     result = stylize_image(model, source, config)
-    save_png(result, output, model.settings(config))
+    write_all([(functools.partial(save_png, result, settings=model.settings(config)), output)])
     print(f"wrote {output} ({result.shape[1]}x{result.shape[0]})")
     return 0

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 
 from ..config import StyleConfig
 from ..engine import Controls, StylizeProgress, stylize
-from ..errors import MissingInputError
-from ..export import ProgressRecorder, save_png, write_gif, write_mp4
+from ..errors import ConfigError, MissingInputError
+from ..export import ProgressRecorder, require_mp4, save_png, write_gif, write_mp4
 from ..vgg import layer_names
 from .options import add_setting_options, settings_from_args
+from .outputs import check_output, write_all
 from .progress import follow, stop_on_first_interrupt
 
 
@@ -38,6 +40,7 @@ def run_stylize(args: argparse.Namespace) -> int:
         raise MissingInputError("give a content image and at least one style image")
     config = settings_from_args(StyleConfig, args)
     config.validate(len(args.styles))
+    _check_outputs(args)
     recorder = ProgressRecorder(every=args.gif_every) if (args.gif or args.mp4) else None
     controls = Controls.from_config(config)
     controls.preview_every = args.gif_every if recorder is not None else config.steps
@@ -49,16 +52,28 @@ def run_stylize(args: argparse.Namespace) -> int:
     reports = stylize(config, args.content, args.styles, controls, args.init_image)
     with stop_on_first_interrupt(controls, "the latest image"):
         final = follow(reports, _describe, show_bar=not args.json, on_report=record)
-    save_png(final.result, args.output, final.settings)
-    if recorder is not None:
-        if not recorder.steps or recorder.steps[-1] != final.step:
-            recorder.add(final.step, final.result, force=True)
-        if args.gif:
-            write_gif(args.gif, recorder.frames)
-        if args.mp4:
-            write_mp4(args.mp4, recorder.frames)
+    if recorder is not None and (not recorder.steps or recorder.steps[-1] != final.step):
+        recorder.add(final.step, final.result, force=True)
+    frames = recorder.frames if recorder is not None else []
+    if final.message:
+        print(final.message, file=sys.stderr)
+    write_all([
+        (functools.partial(save_png, final.result, settings=final.settings), args.output),
+        (functools.partial(write_gif, frames=frames), args.gif),
+        (functools.partial(write_mp4, frames=frames), args.mp4),
+    ])
     _report(args, final)
     return 0
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Raise a UserError now, before any work, for an output that could not be written at the end."""
+    if args.gif_every < 1:
+        raise ConfigError(f"--gif-every must be at least 1, got {args.gif_every}")
+    if args.mp4:
+        require_mp4()
+    for flag, path in (("-o", args.output), ("--gif", args.gif), ("--mp4", args.mp4)):
+        check_output(path, flag)
 
 
 def _describe(report: StylizeProgress) -> str:
@@ -82,6 +97,4 @@ def _report(args: argparse.Namespace, final: StylizeProgress) -> None:
         }
         print(json.dumps(summary))
         return
-    if final.message:
-        print(final.message, file=sys.stderr)
     print(f"wrote {args.output} ({final.size[0]}x{final.size[1]}) in {final.elapsed:.1f} s")
