@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import time
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -289,12 +290,34 @@ def test_a_divergence_is_reported_as_a_warning(session, monkeypatch, make_photo)
 
 def test_session_files_live_in_one_folder_removed_on_close(fake_engine, make_photo):
     session = StudioSession()
-    first = list(studio.run(session, settings(steps=2), make_photo(), [STYLE]))[-1]
-    second = list(studio.run(session, settings(steps=2), make_photo(), [STYLE]))[-1]
-    assert not first.downloads[0].exists() and second.downloads[0].exists()  # only the latest run's files are kept
+    finals = [list(studio.run(session, settings(steps=2), make_photo(), [STYLE]))[-1] for _ in range(3)]
+    # The latest run's files and the one's before (it may still be downloading): a bounded disk per session.
+    assert [final.downloads[0].exists() for final in finals] == [False, True, True]
     folder = session.folder
     session.close()
     assert not folder.exists() and session.folder is None
+
+
+def test_a_gone_client_s_sessions_are_closed_once_idle():
+    now = [0.0]
+    clients = jobs.ClientSessions(grace=0.05, clock=lambda: now[0])
+    idle, busy = StudioSession(), StudioSession()
+    idle.new_run_folder(), busy.new_run_folder()
+    busy.controls = object()  # a job is running
+    clients.add("a", idle)
+    clients.add("b", busy)
+    now[0] = 1.0
+    clients.disconnected("a")
+    clients.disconnected("b")
+    deadline = time.monotonic() + 5
+    while idle.folder is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert idle.folder is None and busy.folder is not None  # a running job keeps its session
+    busy.controls = None
+    busy.last_active = 0.5  # its job ended a while ago (by the fake clock)
+    while busy.folder is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert busy.folder is None
 
 
 # ----- what the user is told --------------------------------------------------------------------

@@ -76,7 +76,7 @@ def test_a_stop_request_still_gives_the_model(files, photos_zip):
 
 
 def test_a_session_keeps_only_its_newest_models(files, photos_zip, monkeypatch):
-    monkeypatch.setattr("stylekit.app.training.MODELS_KEPT", 2)
+    monkeypatch.setattr(FastSession, "runs_kept", 2)
     session = FastSession()
     checkpoints = []
     for _ in range(3):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -113,11 +114,11 @@ class RunSession:
 
     A fresh instance holds no resources, so the UI can deep-copy it per session;
     ``close`` stops the job and removes the folder. Subclasses set
-    ``folder_prefix`` and whether earlier runs' folders are kept.
+    ``folder_prefix`` and how many runs' folders are kept (a per-session disk cap).
     """
 
     folder_prefix = "stylekit-session-"
-    keep_earlier_runs = False
+    runs_kept = 2  # the latest run, and the one before (its files may still be downloading)
 
     def __init__(self, workspace: Path | None = None) -> None:
         self.workspace = workspace  # None: the system's temp folder
@@ -126,6 +127,11 @@ class RunSession:
         self.stop_requested = False
         self.runs = 0
         self.previews = 0
+        self.last_active = -math.inf  # when a job last ran (time.monotonic); a running job counts as now
+
+    @property
+    def busy(self) -> bool:
+        return self.controls is not None
 
     def arm(self) -> None:
         """Forget an earlier stop request (the start button was pressed)."""
@@ -153,10 +159,9 @@ class RunSession:
         return path
 
     def new_run_folder(self) -> Path:
-        """An empty folder for the next run's files."""
+        """An empty folder for the next run's files; the folders of runs older than ``runs_kept`` go."""
         self._own_folder()
-        if not self.keep_earlier_runs:
-            shutil.rmtree(self.folder / f"run-{self.runs}", ignore_errors=True)
+        shutil.rmtree(self.folder / f"run-{self.runs + 1 - self.runs_kept}", ignore_errors=True)
         self.runs += 1
         folder = self.folder / f"run-{self.runs}"
         folder.mkdir()
@@ -170,6 +175,45 @@ class RunSession:
             self.folder = None
 
 
+class ClientSessions:
+    """The sessions of each client (a browser tab, an API client), closed soon after it disconnects.
+
+    Gradio deletes a closed tab's state only an hour later. Here a disconnected client's sessions are
+    closed (their files deleted) once they have had no job for ``grace`` seconds; a client that comes
+    back in time (API clients reconnect at each call) keeps them.
+    """
+
+    def __init__(self, grace: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.grace, self.clock = grace, clock
+        self._by_client: dict[str, list[RunSession]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, client: str, session: RunSession) -> None:
+        with self._lock:
+            sessions = self._by_client.setdefault(client, [])
+            if session not in sessions:
+                sessions.append(session)
+
+    def disconnected(self, client: str) -> None:
+        """Close the client's sessions once none has had a job for ``grace`` seconds (checked again until then)."""
+        timer = threading.Timer(self.grace, self._close_if_idle, [client])
+        timer.daemon = True
+        timer.start()
+
+    def _close_if_idle(self, client: str) -> None:
+        with self._lock:
+            sessions = self._by_client.get(client, [])
+            if any(session.busy or self.clock() - session.last_active < self.grace for session in sessions):
+                sessions = None
+            else:
+                self._by_client.pop(client, None)
+        if sessions is None:
+            self.disconnected(client)
+            return
+        for session in sessions:
+            session.close()
+
+
 def stream_views(
     session: RunSession, controls: RunControls, reports: Iterator[Progress], display: Display, throttle: Throttle
 ) -> Iterator[View]:
@@ -178,6 +222,7 @@ def stream_views(
         yield View("Stopped before the run started.", None)
         return
     session.controls = controls
+    session.last_active = time.monotonic()
     history = LossHistory()
     try:
         for report in reports:
@@ -189,6 +234,7 @@ def stream_views(
             if throttle.ready() or display.urgent(report):
                 yield View(display.status(report), history.table(), display.image(report))
     finally:
+        session.last_active = time.monotonic()
         if session.controls is controls:
             session.controls = None
 

@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from .datasets import ZIP_UPLOAD_MAX_BYTES
 from .limits import RequestBodyLimit
 from .workspace import claim_workspace
+from .ui.common import forget_client
 from .ui.fast_tabs import build_fast_tabs
 from .ui.studio_tab import build_studio_tab
 from .ui.theme import CSS, THEME
@@ -31,6 +32,7 @@ def build_app(concurrency_limit: int = 1, data_root: Path | None = None) -> gr.B
             with gr.Tab("Studio"):
                 build_studio_tab(concurrency_limit, workspace)
             build_fast_tabs(concurrency_limit, data_root, workspace)
+        demo.unload(forget_client)
     return demo
 
 

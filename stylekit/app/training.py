@@ -31,8 +31,7 @@ from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence,
 
 WEBCAM_MAX_SIDE = 320  # webcam frames are shrunk to this before stylizing, to keep up on a CPU
 PHOTO_MAX_SIDE = 1024  # uploaded photos likewise
-VALIDATE_EVERY = 10
-MODELS_KEPT = 3  # trained models a session keeps on disk  # steps between validation images in the app (the plot and status update more often)
+VALIDATE_EVERY = 10  # steps between validation images in the app (the plot and status update more often)
 _DEFAULTS = TrainConfig()
 
 
@@ -74,7 +73,7 @@ class FastSession(RunSession):
     """
 
     folder_prefix = "stylekit-fast-"
-    keep_earlier_runs = True
+    runs_kept = 3  # each run's folder holds its model
 
     def __init__(self, workspace: Path | None = None) -> None:
         super().__init__(workspace)
@@ -85,10 +84,10 @@ class FastSession(RunSession):
         super().close()
         self._loaded = None
 
-    def forget_old_models(self) -> None:
-        """Keep the newest MODELS_KEPT runs' files; delete older ones (a per-session disk cap)."""
-        for label in list(self.trained)[:-MODELS_KEPT]:
-            shutil.rmtree(Path(self.trained.pop(label)).parent, ignore_errors=True)
+    def new_run_folder(self) -> Path:
+        folder = super().new_run_folder()
+        self.trained = {label: path for label, path in self.trained.items() if Path(path).exists()}
+        return folder
 
     def model(self, choice: str | None, upload: str | None) -> FastModel:
         """The uploaded model if any, else the chosen trained one; loaded once while unchanged."""
@@ -112,7 +111,7 @@ def run_training(
 
     Raises a UserError before the first view for anything the user can fix.
     The last view carries the checkpoint and the GIF; a trained model is added
-    to ``session.trained`` (the oldest beyond MODELS_KEPT are deleted). Unpacked
+    to ``session.trained`` (the oldest go with their run folders, see ``runs_kept``). Unpacked
     photos are deleted when the run ends.
     """
     load_upload("painting", style)
@@ -128,7 +127,6 @@ def run_training(
     finally:
         if dataset.is_relative_to(folder):
             shutil.rmtree(dataset, ignore_errors=True)
-        session.forget_old_models()
 
 
 @dataclass

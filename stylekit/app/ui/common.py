@@ -12,7 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from ...errors import UserError
-from ..jobs import View, sentence
+from ..jobs import ClientSessions, RunSession, View, sentence
 
 # The concurrency_id of every event that computes on the accelerator (or the CPU): events sharing it
 # take turns, at most the lowest concurrency_limit among them at once.
@@ -24,6 +24,20 @@ PAINTINGS = sorted(str(p) for p in (ASSETS / "styles").glob("*.jpg"))
 LOSS_COLORS = {"content": "#2563eb", "style": "#db2777", "tv": "#9ca3af", "total": "#111827"}
 WAITING = "Waiting for the compute device…"
 log = logging.getLogger("stylekit.app")
+
+
+OPEN_SESSIONS = ClientSessions()
+
+
+def track(request: gr.Request | None, session: RunSession) -> None:
+    """Remember ``session`` as one of the requesting client's (a browser tab or an API client)."""
+    if request is not None and request.session_hash:
+        OPEN_SESSIONS.add(request.session_hash, session)
+
+
+def forget_client(request: gr.Request) -> None:
+    """The client disconnected (``demo.unload``): its sessions' files go once it stays away."""
+    OPEN_SESSIONS.disconnected(request.session_hash)
 
 
 def upload_path(payload: dict | None) -> str | None:

@@ -12,7 +12,7 @@ from ...settings import info
 from ..datasets import dataset_folders
 from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from .common import (
-    DEVICE_QUEUE, PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, upload_path, wire_run_buttons,
+    DEVICE_QUEUE, PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
 
 TRAIN_INTRO = """**Train a fast network** for one painting on your photos: upload them as a .zip of JPEG/PNG
@@ -142,8 +142,10 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
     return model
 
 
-def _train(data_root: Path | None, session: FastSession, style, archive, folder, **values):
+def _train(data_root: Path | None, session: FastSession, style, archive, folder, request: gr.Request = None,
+           **values):
     """Stream a training run: validation image, status, losses, and the files once written."""
+    track(request, session)
     photos = Photos(upload_path(archive), folder, data_root)
     yield from stream(run_training(session, TrainSettings.from_widgets(**values), upload_path(style), photos))
 

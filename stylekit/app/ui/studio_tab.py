@@ -18,7 +18,7 @@ from .. import studio
 from ..jobs import load_upload, sentence
 from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
 from .common import (
-    DEVICE_QUEUE, PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, upload_path, wire_run_buttons,
+    DEVICE_QUEUE, PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
 
 FIRST, SECOND = "Painting", "Second painting"
@@ -211,8 +211,9 @@ def _steer(name: str, session: StudioSession, position: float):
     return gr.update(info=studio.readout(name, position))
 
 
-def _run(session: StudioSession, photo, painting, painting2, **values):
+def _run(session: StudioSession, photo, painting, painting2, request: gr.Request = None, **values):
     """Stream a run: previews, status, losses, and at the end the files to download (inputs unprocessed)."""
+    track(request, session)
     paintings = [upload_path(painting)] + ([upload_path(painting2)] if painting2 else [])
     yield from stream(studio.run(session, StudioSettings.from_widgets(**values), upload_path(photo), paintings))
 
