@@ -41,3 +41,7 @@ class ExportUnavailable(UserError, RuntimeError):
 
 class DatasetError(UserError):
     """Training photos that cannot be used (an unusable archive, a folder not offered)."""
+
+
+class OutputError(UserError):
+    """An output that could not be written where asked; the message says where it was kept, if anywhere."""

@@ -352,6 +352,13 @@ def test_a_too_large_output_size_says_the_largest_allowed(session, make_photo):
         next(studio.run(session, settings(size=1600), make_photo(), [STYLE]))
 
 
+def test_the_style_scale_slider_stops_where_the_painting_would_not_fit(session, make_photo):
+    assert studio.max_style_scale(64) == studio.RANGES["style_scale"][1]
+    assert studio.max_style_scale(1024) == 1.0 and 1.0 < studio.max_style_scale(384) < 4.0
+    with pytest.raises(SizeLimitError, match=r"choose a style scale of at most 1\b"):
+        next(studio.run(session, settings(size=1024, style_scale=1.5), make_photo(size=(200, 200)), [STYLE]))
+
+
 def test_bad_settings_are_reported_as_user_errors(session, make_photo):
     with pytest.raises(ConfigError, match="at least one style layer"):
         next(studio.run(session, settings(style_layers=[]), make_photo(), [STYLE]))

@@ -20,6 +20,7 @@ import pandas as pd
 from PIL import Image
 
 from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights
+from .. import devices
 from ..devices import max_side_for, resolve_device
 from ..engine import Controls, StylizeProgress, stylize
 from ..errors import ConfigError, MissingInputError
@@ -213,6 +214,12 @@ def restore_settings(png: str | Path | bytes, shown: Collection[str]) -> tuple[S
     except (ConfigError, TypeError) as error:
         raise ConfigError(f"the settings in this PNG are not valid ({error})") from None
     return StudioSettings.from_config(config, shown)
+
+
+def max_style_scale(size: int) -> float:
+    """The largest style scale (slider position) a square painting allows at output ``size`` on this machine."""
+    low, high = RANGES["style_scale"]
+    return max(low, min(high, devices.max_style_scale(resolve_device("auto"), max(1, int(size)))))
 
 
 def max_size(photo: str | Path | None) -> int:

@@ -12,11 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ConfigError, UserError
-
-
-class OutputError(UserError):
-    """An output that could not be written where asked; the message says where it was kept, if anywhere."""
+from ..errors import ConfigError, OutputError
 
 
 def check_output(path: str | os.PathLike | None, flag: str) -> None:

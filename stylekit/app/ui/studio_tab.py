@@ -63,6 +63,8 @@ def build_studio_tab(concurrency_limit: int = 1, workspace: Path | None = None) 
         # Raw payloads (preprocess=False): Gradio's own decoding would fail on a broken file without saying why.
         image.change(partial(_check_upload, label), [image], [image], preprocess=False, **QUIET)
     photo.change(_fit_size, [photo, settings["size"]], [settings["size"]], preprocess=False, **QUIET)
+    settings["size"].change(_fit_style_scale, [settings["size"], settings["style_scale"]], [settings["style_scale"]],
+                            **QUIET)
     for name in LIVE_RANGES:
         slider = settings[name]
         steer = partial(_steer, name)
@@ -158,7 +160,8 @@ def _advanced(settings: dict, defaults: StudioSettings) -> None:
             settings["seed"] = gr.Number(base.seed, precision=0, label="Seed (for a noise start)")
         with gr.Row():
             settings["style_scale"] = gr.Slider(
-                *RANGES["style_scale"], value=base.style_scale, step=0.05, label="Style scale",
+                RANGES["style_scale"][0], studio.max_style_scale(base.size), value=base.style_scale, step=0.05,
+                label="Style scale",
                 info="brush-stroke size relative to the output",
             )
             settings["multiscale"] = gr.Checkbox(
@@ -204,6 +207,12 @@ def _fit_size(payload: dict | None, size: float):
     """Bound the size slider by the new photo's shape (the value is left alone unless it is over)."""
     top = studio.max_size(upload_path(payload))
     return gr.update(maximum=top) if size <= top else gr.update(maximum=top, value=top)
+
+
+def _fit_style_scale(size: float, style_scale: float):
+    """Bound the style-scale slider so that the painting fits this machine at the chosen size."""
+    top = studio.max_style_scale(size)
+    return gr.update(maximum=top) if style_scale <= top else gr.update(maximum=top, value=top)
 
 
 def _steer(name: str, session: StudioSession, position: float):
