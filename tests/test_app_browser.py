@@ -100,3 +100,22 @@ def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     assert settings["style_weight"] > DEFAULT_STYLE_WEIGHT  # the steered weight reached the engine
     assert settings["size"] == 96
     assert re.fullmatch(r"= [\d.]+", readout.inner_text())
+
+
+def test_bad_upload_warns_once_and_a_failed_training_start_leaves_the_tab_usable(page, tmp_path):
+    expect = sync_api.expect
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture")
+    page.locator("#photo input[type=file]").set_input_files(text)
+    toast = page.locator(".toast-body")
+    expect(toast.first).to_contain_text("not an image")
+    page.wait_for_timeout(1500)  # a second warning would have arrived by now
+    assert toast.count() == 1, [toast.nth(i).inner_text() for i in range(toast.count())]
+    shot(page, "browser-5-bad-upload")
+
+    page.get_by_role("tab", name="Train a fast network").click()
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.locator("#fast-status")).to_contain_text("Not started. Add a painting first.")
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled()
+    expect(page.get_by_role("button", name="Stop and save", exact=True)).to_be_disabled()
+    shot(page, "browser-6-train-not-started")
