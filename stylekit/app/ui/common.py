@@ -98,9 +98,13 @@ def _or_skip(value):
     return gr.skip() if value is None else value
 
 
-def wire_run_buttons(start: gr.Button, stop: gr.Button, status: gr.Markdown, session: gr.State, run: Callable,
-                     **run_options) -> gr.events.Dependency:
-    """Start: disable start, enable stop, then ``run``; at its end (or failure) swap them back. Stop: stop."""
+def wire_run_buttons(start: gr.Button, stop: gr.Button, session: gr.State, run: Callable, *, inputs: list,
+                     settings: dict, outputs: list, api_name: str, concurrency_limit: int) -> gr.events.Dependency:
+    """Start: disable start, enable stop, then ``run`` on the device queue; at its end (or failure) swap them back.
+    Stop: stop. ``outputs`` are the image, the status, the loss plot and the download buttons, as ``stream`` yields
+    them; ``run`` takes ``inputs`` and the ``settings`` widgets by name, all unprocessed.
+    """
+    image, status = outputs[:2]
 
     def begin(session_value):
         session_value.arm()
@@ -110,7 +114,11 @@ def wire_run_buttons(start: gr.Button, stop: gr.Button, status: gr.Markdown, ses
         return gr.update(interactive=True), gr.update(interactive=False)
 
     buttons = [start, stop]
-    running = start.click(begin, [session], [*buttons, status], **QUIET).then(run, **run_options)
+    running = start.click(begin, [session], [*buttons, status], **QUIET).then(
+        run, inputs, outputs, inputs_kwargs=settings, api_name=api_name, preprocess=False,
+        concurrency_limit=concurrency_limit, concurrency_id=DEVICE_QUEUE, show_progress="minimal",
+        show_progress_on=[image],
+    )
     running.then(end, None, buttons, **QUIET)
     running.failure(end, None, buttons, **QUIET)  # Gradio 6 skips .then after an error
     stop.click(lambda session_value: session_value.stop(), [session], None, concurrency_limit=None, **QUIET)

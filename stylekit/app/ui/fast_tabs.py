@@ -12,7 +12,7 @@ from ...settings import info
 from ..datasets import dataset_folders
 from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from .common import (
-    DEVICE_QUEUE, PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
+    PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
 
 TRAIN_INTRO = """**Train a fast network** for one painting on your photos: upload them as a .zip of JPEG/PNG
@@ -91,16 +91,9 @@ def _train_tab(session: gr.State, concurrency_limit: int, data_root: Path | None
                 gif = gr.DownloadButton("Download GIF", interactive=False, elem_id="fast-download-gif")
 
     return wire_run_buttons(
-        start, stop, status, session, partial(_train, data_root),
-        inputs=[session, style, archive, folder],
-        outputs=[validation, status, plot, checkpoint, gif],
-        inputs_kwargs=settings,
-        api_name="train_fast",
-        preprocess=False,
+        start, stop, session, partial(_train, data_root), inputs=[session, style, archive, folder],
+        settings=settings, outputs=[validation, status, plot, checkpoint, gif], api_name="train_fast",
         concurrency_limit=concurrency_limit,
-        concurrency_id=DEVICE_QUEUE,
-        show_progress="minimal",
-        show_progress_on=[validation],
     )
 
 

@@ -18,7 +18,7 @@ from .. import studio
 from ..jobs import load_upload, sentence
 from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
 from .common import (
-    DEVICE_QUEUE, PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
+    PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
 
 FIRST, SECOND = "Painting", "Second painting"
@@ -70,16 +70,9 @@ def build_studio_tab(concurrency_limit: int = 1, workspace: Path | None = None) 
         steer = partial(_steer, name)
         slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **QUIET)
     wire_run_buttons(
-        out["stylize"], out["stop"], out["status"], session, _run,
-        inputs=[session, photo, painting, painting2],
-        outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]],
-        inputs_kwargs=settings,
-        api_name="stylize",
-        preprocess=False,
+        out["stylize"], out["stop"], session, _run, inputs=[session, photo, painting, painting2], settings=settings,
+        outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]], api_name="stylize",
         concurrency_limit=concurrency_limit,
-        concurrency_id=DEVICE_QUEUE,
-        show_progress="minimal",
-        show_progress_on=[out["result"]],
     )
     names = list(settings)
     restore.upload(partial(_restore, names), [restore], [settings[name] for name in names], **QUIET)
