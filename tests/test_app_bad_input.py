@@ -100,3 +100,12 @@ def test_the_server_carries_on_after_bad_input(client, make_photo):
     result = client.predict(photo=handle_file(str(make_photo())), painting=handle_file(str(STYLE)), **TINY,
                             api_name="/stylize")
     assert result[1].startswith("Done: 2 steps")
+
+
+def test_the_instant_tab_checks_a_photo_before_decoding_it(client, tmp_path, trained, capfd):
+    huge = tmp_path / "huge.png"
+    Image.new("1", (9000, 9000)).save(huge)  # 80 MP: a few kilobytes on disk, 80 MB once decoded
+    with pytest.raises(AppError, match="(?i)photo: the image is 9000x9000 = 81,000,000 pixels, over the"):
+        client.predict(None, handle_file(str(trained[0])), handle_file(str(huge)), 1.0, "none",
+                       api_name="/stylize_fast")
+    assert "Traceback" not in capfd.readouterr().err
