@@ -54,7 +54,7 @@ def _train_tab(session: gr.State, concurrency_limit: int, data_root: Path | None
             )
             gr.Examples([[p] for p in PAINTINGS], [style], label="Bundled paintings", examples_per_page=len(PAINTINGS))
             archive = gr.File(
-                label="Training photos: a .zip of JPEG/PNG photos", file_types=[".zip"], height=120,
+                label="Training photos: a .zip of JPEG/PNG photos", file_types=[".zip"], height=150,
                 elem_id="fast-photos",
             )
             folders = dataset_folders(data_root)
