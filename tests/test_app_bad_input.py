@@ -16,7 +16,7 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-STYLE = next((ASSETS / "styles").glob("*.jpg"))
+STYLE = ASSETS / "paintings" / "starry_night.jpg"
 TINY = {"painting2": None, "size": 64, "steps": 2, "multiscale": False}
 
 

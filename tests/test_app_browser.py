@@ -16,7 +16,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-STYLE = Path(__file__).resolve().parent.parent / "assets" / "styles" / "woodblock_wave.jpg"
+STYLE = Path(__file__).resolve().parent.parent / "assets" / "paintings" / "great_wave.jpg"
 DEFAULT_STYLE_WEIGHT = StyleConfig().style_weight
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")

@@ -15,7 +15,7 @@ from PIL import Image
 
 from stylekit.export import read_settings
 
-STYLE = Path(__file__).resolve().parent.parent / "assets" / "styles" / "starry_swirls.jpg"
+STYLE = Path(__file__).resolve().parent.parent / "assets" / "paintings" / "starry_night.jpg"
 TINY = {"painting2": None, "size": 64, "multiscale": False, "keep_colors": "luminance"}
 
 

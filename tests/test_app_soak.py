@@ -17,7 +17,7 @@ from stylekit.app.ui.common import OPEN_SESSIONS
 from stylekit.app.workspace import claim_workspace, disk_usage
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-STYLE = next((ASSETS / "styles").glob("*.jpg"))
+STYLE = ASSETS / "paintings" / "starry_night.jpg"
 CLIENTS, RUNS = 4, 15
 
 

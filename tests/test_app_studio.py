@@ -22,7 +22,7 @@ from stylekit.export import read_settings, save_png
 from stylekit.progress import Losses, Outcome
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-STYLE = ASSETS / "styles" / "starry_swirls.jpg"
+STYLE = ASSETS / "paintings" / "starry_night.jpg"
 
 
 def report(step, total, size=(8, 8), losses=None, **fields) -> StylizeProgress:

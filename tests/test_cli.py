@@ -17,7 +17,7 @@ from stylekit.fast.network import TransformerNet
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = str(ROOT / "assets" / "content" / "coffee.jpg")
-STYLE = str(ROOT / "assets" / "styles" / "woodblock_wave.jpg")
+STYLE = str(ROOT / "assets" / "paintings" / "great_wave.jpg")
 
 
 def stylekit(*args, cwd=None, env=None):

@@ -23,7 +23,7 @@ from stylekit.fast.network import ARCHITECTURE
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = str(ROOT / "assets" / "content" / "coffee.jpg")
-STYLE = str(ROOT / "assets" / "styles" / "woodblock_wave.jpg")
+STYLE = str(ROOT / "assets" / "paintings" / "great_wave.jpg")
 READ_ONLY = Path("/proc/sys")  # a folder even root cannot write to, on Linux
 
 STYLIZE = ["stylize", CONTENT, STYLE, "--size", "64", "--steps", "1"]
@@ -53,7 +53,7 @@ CASES = [
     ("style-weight-nan", [*STYLIZE, "--style-weight", "nan"], "style_weight must be a finite number"),
     ("style-scale-nan", [*STYLIZE, "--style-scale", "nan"], "style_scale must be a finite number"),
     ("style-scale-inf", [*STYLIZE, "--style-scale", "inf"], "style_scale must be a finite number"),
-    ("painting-over-limit", [*STYLIZE, "--style-scale", "32"], "choose a style scale of at most 16"),
+    ("painting-over-limit", [*STYLIZE, "--style-scale", "32"], "over the 1.0 MP limit on cpu; choose a style scale of at most 21.5"),
     ("seed-2**70", [*STYLIZE, "--init", "noise", "--seed", str(2**70)], f"seed must be at most {2**63 - 1}"),
     ("gif-every-0", [*STYLIZE, "--gif-every", "0"], "--gif-every must be at least 1, got 0"),
     ("gif-every-negative", [*STYLIZE, "--gif-every", "-2"], "--gif-every must be at least 1, got -2"),

@@ -12,15 +12,15 @@ from pathlib import Path
 import gradio as gr
 
 from ...errors import UserError
+from .. import gallery
 from ..jobs import ClientSessions, RunSession, View, sentence
 
 # The concurrency_id of every event that computes on the accelerator (or the CPU): events sharing it
 # take turns, at most the lowest concurrency_limit among them at once.
 DEVICE_QUEUE = "device"
 QUIET = {"show_progress": "hidden", "api_visibility": "private"}
-ASSETS = Path(__file__).resolve().parents[3] / "assets"
-PHOTOS = sorted(str(p) for p in (ASSETS / "content").glob("*.jpg"))
-PAINTINGS = sorted(str(p) for p in (ASSETS / "styles").glob("*.jpg"))
+PHOTOS = [str(p) for p in gallery.photos()]
+PAINTINGS = gallery.paintings()
 LOSS_COLORS = {"content": "#2563eb", "style": "#db2777", "tv": "#9ca3af", "total": "#111827"}
 WAITING = "Waiting for the compute device…"
 log = logging.getLogger("stylekit.app")

@@ -52,7 +52,9 @@ def _train_tab(session: gr.State, concurrency_limit: int, data_root: Path | None
                 label="Painting", type="filepath", image_mode=None, height=240,
                 sources=["upload", "clipboard"], elem_id="fast-style",
             )
-            gr.Examples([[p] for p in PAINTINGS], [style], label="Bundled paintings", examples_per_page=len(PAINTINGS))
+            gr.Examples(
+                [[str(p.path)] for p in PAINTINGS], [style], label="Bundled paintings", examples_per_page=len(PAINTINGS)
+            )
             archive = gr.File(
                 label="Training photos: a .zip of JPEG/PNG photos", file_types=[".zip"], height=150,
                 elem_id="fast-photos",

@@ -82,13 +82,18 @@ def _inputs(settings: dict, defaults: StudioSettings):
     """Photo, painting(s), the gallery of bundled paintings, size and steps."""
     with gr.Row():
         image = partial(gr.Image, type="filepath", image_mode=None, height=260)
-        photo = image(label="Photo", sources=["upload", "webcam", "clipboard"], elem_id="photo")
-        painting = image(label=FIRST, sources=["upload", "clipboard"], elem_id="painting")
+        photo = image(
+            PHOTOS[0] if PHOTOS else None, label="Photo", sources=["upload", "webcam", "clipboard"], elem_id="photo"
+        )
+        painting = image(
+            str(PAINTINGS[0].path) if PAINTINGS else None, label=FIRST, sources=["upload", "clipboard"],
+            elem_id="painting",
+        )
     gr.Examples([[p] for p in PHOTOS], [photo], label="Example photos", examples_per_page=len(PHOTOS))
     gr.Markdown("**Paintings**: click one to use it, or upload your own above.")
     gallery = gr.Gallery(
-        [(p, Path(p).stem.replace("_", " ")) for p in PAINTINGS], show_label=False,
-        columns=4, height=280, allow_preview=False, object_fit="cover", buttons=[], elem_id="gallery",
+        [(str(p.path), p.caption) for p in PAINTINGS], show_label=False,
+        columns=4, height="auto", allow_preview=False, object_fit="cover", buttons=[], elem_id="gallery",
     )
     with gr.Accordion("Blend a second painting", open=False):
         with gr.Row():
@@ -180,7 +185,7 @@ def _advanced(settings: dict, defaults: StudioSettings) -> None:
 
 
 def _pick_painting(target: str, event: gr.SelectData):
-    path = PAINTINGS[event.index]
+    path = str(PAINTINGS[event.index].path)
     return (path, gr.skip()) if target == FIRST else (gr.skip(), path)
 
 

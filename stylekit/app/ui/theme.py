@@ -17,5 +17,15 @@ CSS = """
 .log-slider .info-text { font-weight: 600; font-size: var(--text-md); color: var(--body-text-color); }
 #result img { width: 100%; height: 100%; object-fit: contain; }
 #status { min-height: 2.6em; font-variant-numeric: tabular-nums; }
-#gallery .caption-label { font-size: 0.75em; }
+/* the gallery: every painting visible (no inner scrolling), its caption ("Title, Painter, year") under it, whole */
+#gallery .grid-wrap { height: auto !important; max-height: none !important; overflow: visible !important; }
+#gallery .grid-container { grid-auto-rows: auto; }
+#gallery .thumbnail-item { display: flex; flex-direction: column; height: auto; aspect-ratio: auto; }
+#gallery .thumbnail-item img { width: 100%; height: 96px; flex: none; object-fit: cover; }
+#gallery .caption-label {
+  position: static; transform: none; max-width: none; margin: 0; padding: 3px 4px 4px;
+  white-space: normal; overflow: visible; text-overflow: clip; text-align: left;
+  font-size: 0.7em; line-height: 1.25; background: none; box-shadow: none; border: none;
+}
+@media (max-width: 640px) { #gallery .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; } }
 """

@@ -1,0 +1,49 @@
+"""The bundled pictures: example photos, and the paintings of the gallery with their captions.
+
+Paintings are listed in ``assets/paintings/paintings.json`` (title, painter,
+year, source); their sources and licences are in ``assets/SOURCES.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+PHOTOS_FOLDER = ASSETS / "content"
+PAINTINGS_FOLDER = ASSETS / "paintings"
+FIRST_PHOTO = "dandelion_meadow.jpg"  # preselected, so that one click on Stylize shows what the app does
+FIRST_PAINTING = "starry_night.jpg"
+
+
+@dataclass(frozen=True)
+class Painting:
+    path: Path
+    title: str
+    painter: str
+    year: str
+
+    @property
+    def caption(self) -> str:
+        """``Title, Painter, year``."""
+        return f"{self.title}, {self.painter}, {self.year}"
+
+
+def photos() -> list[Path]:
+    """The example photos, the preselected one first."""
+    return sorted(PHOTOS_FOLDER.glob("*.jpg"), key=lambda p: (p.name != FIRST_PHOTO, p.name))
+
+
+def paintings() -> list[Painting]:
+    """The gallery, in the manifest's order (the preselected painting first); none when the assets are absent."""
+    manifest = PAINTINGS_FOLDER / "paintings.json"
+    if not manifest.is_file():
+        return []
+    rows = json.loads(manifest.read_text(encoding="utf-8"))
+    found = [
+        Painting(PAINTINGS_FOLDER / row["file"], row["title"], row["painter"], row["year"])
+        for row in rows
+        if (PAINTINGS_FOLDER / row["file"]).is_file()
+    ]
+    return sorted(found, key=lambda p: p.path.name != FIRST_PAINTING)
