@@ -1,7 +1,7 @@
 """Time to quality: stylekit single-scale, stylekit multi-scale and pastiche on photo x painting pairs.
 
     python benchmarks/bench_quality.py [--sizes 256 512] [--pairs 6] [--steps 120]
-        [--pastiche-steps 300] [--every 10] [--sheet quality-sheet.png] [--json curves.json]
+        [--pastiche-steps 300] [--every 10] [--sheet out/quality-sheet.png] [--json curves.json]
 
 Quality is measured by ``quality.Yardstick`` (a style distance and a content
 distance that no method here optimizes), at the output size, on snapshots
@@ -150,7 +150,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=StyleConfig().steps, help="stylekit's step budget")
     parser.add_argument("--pastiche-steps", type=int, default=300)
     parser.add_argument("--every", type=int, default=10, help="a snapshot every N steps")
-    parser.add_argument("--sheet", default="quality-sheet.png", help="contact sheet (largest size)")
+    parser.add_argument("--sheet", type=Path, default=Path("out/quality-sheet.png"), help="contact sheet (largest size)")
     parser.add_argument("--json", help="write every curve here")
     args = parser.parse_args()
     print(f"machine: {machine()}")
@@ -182,6 +182,7 @@ def main() -> None:
         report(size, runs_by_method)
     if args.json:
         Path(args.json).write_text(json.dumps(curves))
+    args.sheet.parent.mkdir(parents=True, exist_ok=True)
     contact_sheet(sheet_rows).save(args.sheet)
     print(f"contact sheet: {args.sheet}")
 
