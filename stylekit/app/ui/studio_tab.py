@@ -79,7 +79,7 @@ def build_studio_tab(concurrency_limit: int = 1, workspace: Path | None = None) 
 
 
 def _inputs(settings: dict, defaults: StudioSettings):
-    """Photo, painting(s), the gallery of bundled paintings, size and steps."""
+    """Photo, painting(s) and the gallery of bundled paintings."""
     with gr.Row():
         image = partial(gr.Image, type="filepath", image_mode=None, height=260)
         photo = image(
@@ -107,6 +107,13 @@ def _inputs(settings: dict, defaults: StudioSettings):
                     info="0: only the first painting · 1: only the second",
                 )
                 gallery_target = gr.Radio([FIRST, SECOND], value=FIRST, label="A click in the gallery sets")
+    return photo, painting, painting2, gallery, gallery_target
+
+
+def _outputs(settings: dict, defaults: StudioSettings) -> dict:
+    """The result, size and steps beside the run buttons, the live sliders, the loss plot and the downloads."""
+    out = {"result": gr.Image(label="Result", interactive=False, height=440, format="png", elem_id="result")}
+    out["status"] = gr.Markdown("Pick a photo and a painting, then press **Stylize**.", elem_id="status")
     with gr.Row():
         settings["size"] = gr.Slider(
             RANGES["size"][0], studio.max_size(None), value=defaults.base.size, step=8,
@@ -116,13 +123,6 @@ def _inputs(settings: dict, defaults: StudioSettings):
             *RANGES["steps"], value=defaults.base.steps, step=1, label="Steps", info="over all scales",
             elem_id="steps",
         )
-    return photo, painting, painting2, gallery, gallery_target
-
-
-def _outputs(settings: dict, defaults: StudioSettings) -> dict:
-    """The result, the run buttons, the live sliders, the loss plot and the downloads."""
-    out = {"result": gr.Image(label="Result", interactive=False, height=440, format="png", elem_id="result")}
-    out["status"] = gr.Markdown("Pick a photo and a painting, then press **Stylize**.", elem_id="status")
     with gr.Row():
         out["stylize"] = gr.Button("Stylize", variant="primary", scale=3)
         out["stop"] = gr.Button("Stop", variant="stop", interactive=False, scale=1)
