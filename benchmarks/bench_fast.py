@@ -22,7 +22,7 @@ from PIL import Image
 from stylekit.fast import ApplyConfig, TrainConfig, TransformerNet, load_model, train
 from stylekit.fast.checkpoint import save_checkpoint
 
-STYLE = Path(__file__).resolve().parents[1] / "assets" / "styles" / "starry_swirls.jpg"
+STYLE = Path(__file__).resolve().parents[1] / "assets" / "paintings" / "starry_night.jpg"
 
 
 def _sync(device: torch.device) -> None:
