@@ -62,8 +62,13 @@ def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     page.locator("#painting input[type=file]").set_input_files(STYLE)
     expect(page.locator("#photo img")).to_be_visible()
     expect(page.locator("#painting img")).to_be_visible()
+    estimate = page.locator("#estimate")
+    expect(estimate).to_contain_text("at these settings on this machine")
+    before = estimate.inner_text()
     set_slider(page, "size", 96)
     set_slider(page, "steps", 1000)
+    expect(estimate).not_to_have_text(before)  # the time estimate follows the settings before any run
+    expect(estimate).to_contain_text("About ")
     shot(page, "browser-1-ready")
 
     page.get_by_role("button", name="Stylize", exact=True).click()

@@ -359,6 +359,15 @@ def test_the_style_scale_slider_stops_where_the_painting_would_not_fit(session, 
         next(studio.run(session, settings(size=1024, style_scale=1.5), make_photo(size=(200, 200)), [STYLE]))
 
 
+def test_the_time_estimate_is_in_words_and_follows_the_settings(make_photo):
+    photo = make_photo(size=(160, 90))
+    short = studio.estimate_text(settings(size=128, steps=10), photo)
+    assert short.startswith("About 0:") and short.endswith("at these settings on this machine (cpu).")
+    minutes = lambda text: int(text.split()[1].split(":")[0]) * 60 + int(text.split()[1].split(":")[1])  # noqa: E731
+    assert minutes(studio.estimate_text(settings(size=512, steps=400), photo)) > minutes(short)
+    assert studio.estimate_text(settings(steps=0), photo) == ""
+
+
 def test_bad_settings_are_reported_as_user_errors(session, make_photo):
     with pytest.raises(ConfigError, match="at least one style layer"):
         next(studio.run(session, settings(style_layers=[]), make_photo(), [STYLE]))

@@ -23,6 +23,7 @@ from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights
 from .. import devices
 from ..devices import max_side_for, resolve_device
 from ..engine import Controls, StylizeProgress, stylize
+from ..estimate import run_seconds
 from ..errors import ConfigError, MissingInputError
 from ..export import ProgressRecorder, read_settings, save_png, write_gif
 from ..images import resize_to_longest
@@ -222,16 +223,32 @@ def max_style_scale(size: int) -> float:
     return max(low, min(high, devices.max_style_scale(resolve_device("auto"), max(1, int(size)))))
 
 
-def max_size(photo: str | Path | None) -> int:
-    """The largest output size (longest side) this machine allows for ``photo``'s shape."""
-    aspect = 1.0
+def estimate_text(settings: StudioSettings, photo: str | Path | None) -> str:
+    """How long a run of these settings on this photo will take here, in words ('' for settings that fail)."""
+    try:
+        config = settings.to_config(1)
+    except ConfigError:
+        return ""
+    device = resolve_device(config.device)
+    seconds = run_seconds(config, _photo_size(photo, fallback=(4, 3)))
+    return f"About {duration(seconds)} at these settings on this machine ({device.type})."
+
+
+def _photo_size(photo: str | Path | None, fallback: tuple[int, int]) -> tuple[int, int]:
+    """The photo's (width, height) from its header alone; ``fallback`` when there is no readable photo."""
     if photo:
         try:
-            with Image.open(photo) as image:  # reads the header only
-                aspect = image.width / image.height
-        except (OSError, ZeroDivisionError):
+            with Image.open(photo) as image:
+                return image.size
+        except (OSError, SyntaxError, ValueError):
             pass
-    return max_side_for(resolve_device("auto"), aspect)
+    return fallback
+
+
+def max_size(photo: str | Path | None) -> int:
+    """The largest output size (longest side) this machine allows for ``photo``'s shape."""
+    width, height = _photo_size(photo, fallback=(1, 1))
+    return max_side_for(resolve_device("auto"), width / max(1, height))
 
 
 class StudioSession(RunSession):

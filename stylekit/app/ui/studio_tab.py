@@ -63,6 +63,9 @@ def build_studio_tab(concurrency_limit: int = 1, workspace: Path | None = None) 
         # Raw payloads (preprocess=False): Gradio's own decoding would fail on a broken file without saying why.
         image.change(partial(_check_upload, label), [image], [image], preprocess=False, **QUIET)
     photo.change(_fit_size, [photo, settings["size"]], [settings["size"]], preprocess=False, **QUIET)
+    estimated = [photo, settings["size"], settings["steps"], settings["multiscale"]]
+    gr.on([photo.change, settings["size"].change, settings["steps"].change, settings["multiscale"].change],
+          _estimate, estimated, [out["estimate"]], preprocess=False, **QUIET)
     settings["size"].change(_fit_style_scale, [settings["size"], settings["style_scale"]], [settings["style_scale"]],
                             **QUIET)
     for name in LIVE_RANGES:
@@ -123,6 +126,9 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
             *RANGES["steps"], value=defaults.base.steps, step=1, label="Steps", info="over all scales",
             elem_id="steps",
         )
+    out["estimate"] = gr.Markdown(
+        studio.estimate_text(defaults, PHOTOS[0] if PHOTOS else None), elem_id="estimate",
+    )
     with gr.Row():
         out["stylize"] = gr.Button("Stylize", variant="primary", scale=3)
         out["stop"] = gr.Button("Stop", variant="stop", interactive=False, scale=1)
@@ -211,6 +217,11 @@ def _fit_style_scale(size: float, style_scale: float):
     """Bound the style-scale slider so that the painting fits this machine at the chosen size."""
     top = studio.max_style_scale(size)
     return gr.update(maximum=top) if style_scale <= top else gr.update(maximum=top, value=top)
+
+
+def _estimate(photo: dict | None, size, steps, multiscale) -> str:
+    settings = StudioSettings.from_widgets(size=size, steps=steps, multiscale=multiscale)
+    return studio.estimate_text(settings, upload_path(photo))
 
 
 def _steer(name: str, session: StudioSession, position: float):
