@@ -223,7 +223,7 @@ def test_status_lines_say_where_the_run_is():
 
 def test_a_run_streams_previews_then_files(session, fake_engine, make_photo):
     views, previews = [], []
-    for view in studio.run(session, settings(steps=5), make_photo(), [STYLE], every_report()):
+    for view in studio.run(session, settings(size=80, steps=5), make_photo(), [STYLE], every_report()):
         views.append(view)
         previews.append(np.asarray(Image.open(view.image)))  # read now: preview files are reused
     assert len(views) == 6
@@ -241,10 +241,10 @@ def test_a_run_streams_previews_then_files(session, fake_engine, make_photo):
     assert session.controls is None
 
 
-def test_previews_are_shrunk_and_throttled(session, fake_engine, make_photo):
+def test_previews_are_shown_at_one_display_size_and_throttled(session, fake_engine, make_photo):
     big = make_photo("big.png", size=(1200, 600))
     clock = itertools.count(0.0, 0.25)  # four frames a second; updates at most every 0.4 s
-    views = list(studio.run(session, settings(steps=8), big, [STYLE], Throttle(0.4, lambda: next(clock))))
+    views = list(studio.run(session, settings(size=1000, steps=8), big, [STYLE], Throttle(0.4, lambda: next(clock))))
     assert len(views) == 4 + 1
     assert max(Image.open(views[-2].image).size) == studio.PREVIEW_MAX_SIDE
 
@@ -384,3 +384,14 @@ def test_a_real_run_at_tiny_size(session, make_photo):
         assert image.size == (64, 48)
     assert read_settings(final.downloads[0])["style_blend"] == [0.5, 0.5]
     assert set(views[-2].losses.term) == {"content", "style", "tv", "total"}
+
+
+def test_multi_scale_previews_keep_one_size(session, make_photo):
+    tiny = settings(size=96, steps=6, multiscale=True, min_scale_size=48)
+    sizes, statuses = set(), []
+    for view in studio.run(session, tiny, make_photo(size=(80, 60)), [STYLE], every_report()):
+        if not view.downloads:
+            sizes.add(Image.open(view.image).size)
+            statuses.append(view.status)
+    assert sizes == {(96, 72)}  # no jumping while the coarse scales run
+    assert "scale 1 of 3" in statuses[0] and "scale 3 of 3" in statuses[-1]

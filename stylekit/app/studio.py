@@ -26,7 +26,7 @@ from ..engine import Controls, StylizeProgress, stylize
 from ..estimate import run_seconds
 from ..errors import ConfigError, MissingInputError
 from ..export import ProgressRecorder, read_settings, save_png, write_gif
-from ..images import resize_to_longest
+from ..images import fitted_size
 from ..progress import Outcome
 from ..settings import setting, validate_fields
 from ..vgg import layer_names
@@ -289,14 +289,16 @@ def run(
     controls = Controls.from_config(config)
     reports = stylize(config, content, styles, controls)
     session.optimizer = config.optimizer
-    yield from stream_views(session, controls, reports, _StudioDisplay(session, device), throttle or Throttle())
+    shown = fitted_size(content.size, min(config.size, PREVIEW_MAX_SIDE))  # every preview, coarse scales too
+    display = _StudioDisplay(session, device, shown)
+    yield from stream_views(session, controls, reports, display, throttle or Throttle())
 
 
 class _StudioDisplay:
-    """How a stylization is shown: shrunk previews, then the PNG and the progression GIF."""
+    """How a stylization is shown: previews at one display size, then the PNG and the progression GIF."""
 
-    def __init__(self, session: StudioSession, device: str):
-        self.session, self.device = session, device
+    def __init__(self, session: StudioSession, device: str, shown: tuple[int, int]):
+        self.session, self.device, self.shown = session, device, shown
         self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)  # thins itself: evenly spaced
 
     def record(self, report: StylizeProgress) -> None:
@@ -304,10 +306,10 @@ class _StudioDisplay:
             self.recorder.add(report.step, report.preview)
 
     def image(self, report: StylizeProgress) -> Path:
-        preview = report.preview
-        if max(preview.shape[:2]) > PREVIEW_MAX_SIDE:
-            preview = np.asarray(resize_to_longest(Image.fromarray(preview), PREVIEW_MAX_SIDE))
-        return self.session.preview_file(preview)
+        preview = Image.fromarray(report.preview)
+        if preview.size != self.shown:
+            preview = preview.resize(self.shown, Image.Resampling.BICUBIC)
+        return self.session.preview_file(np.asarray(preview))
 
     def status(self, report: StylizeProgress) -> str:
         return progress_text(report, self.device)
