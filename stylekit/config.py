@@ -82,6 +82,10 @@ class StyleConfig(Settings):
     )
     multiscale: bool = setting(False, help="optimize coarse to fine (128 px up by sqrt 2) instead of at full size only")
     min_scale_size: int = setting(128, help="longest side of the coarsest scale, px", minimum=16)
+    finest_share: float | None = setting(
+        None, help="with multi-scale: the share of the steps spent at full size (default: an equal share per scale)",
+        minimum=0.05, maximum=1,
+    )
     backbone: str = setting("vgg19-caffe", help="feature network and its weights", choices=tuple(BACKBONES))
     pooling: Pooling = setting("max", help="pooling in the feature network", choices=("max", "avg"))
     device: str = setting("auto", help="auto, cpu, cuda, cuda:1, mps")

@@ -90,11 +90,20 @@ def smallest_side(backbone: str, layers) -> int:
     return 2 ** sum(name.startswith("pool") for name in names[: deepest + 1])
 
 
-def allocate_steps(total: int, num_scales: int) -> list[int]:
-    """Split a step budget over scales, in equal shares (the finest takes the remainder)."""
+def allocate_steps(total: int, num_scales: int, finest_share: float | None = None) -> list[int]:
+    """Split a step budget over scales, coarse to fine: the finest takes ``finest_share`` of it (None: an
+    equal share), the coarser ones equal shares of the rest, the finest any remainder. With fewer steps
+    than scales, the coarsest scales are left out."""
     num_scales = min(num_scales, total)
-    share = total // num_scales
-    return [share] * (num_scales - 1) + [total - share * (num_scales - 1)]
+    if finest_share is None or num_scales == 1:
+        share = total // num_scales
+        return [share] * (num_scales - 1) + [total - share * (num_scales - 1)]
+    coarse_total = total - max(1, round(total * finest_share))
+    coarse_scales = min(num_scales - 1, coarse_total)
+    if coarse_scales == 0:
+        return [total]
+    share = coarse_total // coarse_scales
+    return [share] * coarse_scales + [total - share * coarse_scales]
 
 
 @dataclass
@@ -143,7 +152,7 @@ class _Run:
         images += [(f"style image {i}", style, style_side) for i, style in enumerate(self.styles, 1)]
         self.warnings = [note for what, image, side in images if (note := self._size_note(what, image, side))]
         sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
-        self.steps = allocate_steps(config.steps, len(sizes))
+        self.steps = allocate_steps(config.steps, len(sizes), config.finest_share)
         self.sizes = sizes[len(sizes) - len(self.steps):]
         self.backbone = load_backbone(config.backbone, config.pooling, str(self.device))
         self.scale_pixels = [math.prod(self._fitted(self.content, s)) for s in self.sizes]

@@ -35,7 +35,7 @@ def seconds_per_megapixel_step(device: str = "auto") -> float:
 def run_seconds(config: StyleConfig, photo_size: tuple[int, int]) -> float:
     """The expected seconds of a run of ``config`` on a photo of ``photo_size`` (width, height)."""
     sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
-    steps = allocate_steps(config.steps, len(sizes))
+    steps = allocate_steps(config.steps, len(sizes), config.finest_share)
     sizes = sizes[len(sizes) - len(steps):]
     # Each scale also computes its targets once: about one step's worth of work.
     megapixel_steps = sum((n + 1) * math.prod(fitted_size(photo_size, size)) / 1e6 for size, n in zip(sizes, steps))

@@ -118,6 +118,9 @@ def test_multiscale_runs_coarse_to_fine_to_the_full_size():
     assert scale_sizes(512, 128, False) == [512]
     assert allocate_steps(10, 3) == [3, 3, 4]
     assert allocate_steps(2, 5) == [1, 1]
+    assert allocate_steps(100, 5, finest_share=0.6) == [10, 10, 10, 10, 60]
+    assert allocate_steps(10, 3, finest_share=0.75) == [1, 1, 8]  # 2.5 coarse steps each, rounded down
+    assert allocate_steps(4, 5, finest_share=0.5) == [1, 1, 2] and allocate_steps(3, 3, finest_share=1) == [3]
     frames = run(tiny(size=96, min_scale_size=48, multiscale=True, steps=6))
     widths = [f.size[0] for f in frames[:-1]]
     assert widths == sorted(widths) and widths[0] < widths[-1] == 96
