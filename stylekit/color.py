@@ -64,11 +64,12 @@ def match_color_statistics(source: Tensor, reference: Tensor) -> Tensor:
     eye = torch.eye(3, dtype=torch.float64, device=src.device) * 1e-5
     cov_src = torch.cov(src) + eye
     cov_ref = torch.cov(ref) + eye
-    transform = _sqrtm(cov_ref) @ torch.linalg.inv(_sqrtm(cov_src))
+    transform = symmetric_sqrt(cov_ref) @ torch.linalg.inv(symmetric_sqrt(cov_src))
     mapped = transform @ (src - mu_src) + mu_ref
     return mapped.reshape(source.shape).to(source.dtype).clamp(0, 1)
 
 
-def _sqrtm(matrix: Tensor) -> Tensor:
+def symmetric_sqrt(matrix: Tensor) -> Tensor:
+    """The symmetric square root of a symmetric positive semi-definite matrix (negative eigenvalues clipped)."""
     values, vectors = torch.linalg.eigh(matrix)
     return vectors @ torch.diag(values.clamp_min(0).sqrt()) @ vectors.T

@@ -25,7 +25,7 @@ from ..fast.apply import FastModel, load_model, stylize_image
 from ..fast.config import ApplyConfig, TrainConfig
 from ..fast.train import TrainProgress, train
 from ..progress import Outcome, RunControls
-from ..settings import setting, validate_fields
+from ..settings import Settings, setting, validate_fields
 from .datasets import offered_folder, unpack_photos
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
 
@@ -36,7 +36,7 @@ _DEFAULTS = TrainConfig()
 
 
 @dataclass
-class TrainSettings:
+class TrainSettings(Settings):
     """The training tab's widget values: ``base`` holds the settings shown as they are; the run's length
     is shown as a count of steps or of epochs.
     """
@@ -49,7 +49,7 @@ class TrainSettings:
     def from_widgets(cls, length_unit: str = "steps", length: Any = 500, **values: Any) -> "TrainSettings":
         """Settings from widget values by name: the run length, and TrainConfig fields."""
         coerced = {name: TrainConfig.coerced(name, value) for name, value in values.items()}
-        return cls(replace(cls().base, **coerced), length_unit, TrainConfig.coerced("epochs", length))
+        return cls(replace(cls().base, **coerced), length_unit, cls.coerced("length", length))
 
     def to_config(self, style: str, dataset: str, output: Path) -> TrainConfig:
         """The training settings for this style, photo folder and checkpoint path; raises ConfigError."""
