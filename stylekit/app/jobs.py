@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,11 +26,15 @@ from ..errors import ImageError, MissingInputError
 from ..images import load_image
 from ..progress import Progress, RunControls
 
+if TYPE_CHECKING:
+    from .turns import Ticket
+
 UPLOAD_MAX_BYTES = 20 * 2**20  # per uploaded file; also the server's upload limit
 UPLOAD_MAX_PIXELS = 40_000_000
 UPDATE_INTERVAL_S = 0.4  # at most one live update per this many seconds
 PLOT_MAX_POINTS = 200  # per loss curve
 GIF_FRAMES = 48  # at most this many frames in a progression GIF
+WAIT_UPDATE_S = 1.0  # how often a waiting job says where it stands
 PREVIEW_FILES = 3  # live previews kept on disk per session (the newest; the browser may still be fetching them)
 
 
@@ -215,28 +219,48 @@ class ClientSessions:
 
 
 def stream_views(
-    session: RunSession, controls: RunControls, reports: Iterator[Progress], display: Display, throttle: Throttle
+    session: RunSession,
+    controls: RunControls,
+    reports: Iterator[Progress],
+    display: Display,
+    throttle: Throttle,
+    turn: Ticket | None = None,
 ) -> Iterator[View]:
-    """Follow a job to its end as views: throttled while it runs, then the final one with its files."""
-    if session.stop_requested:
-        yield View("Stopped before the run started.", None)
-        return
-    session.controls = controls
+    """Follow a job to its end as views: where it stands in line while it waits for its ``turn`` on the
+    device, throttled progress while it runs, then the final view with its files. The turn is given up
+    at the end, whatever happens."""
     session.last_active = time.monotonic()
-    history = LossHistory()
     try:
-        for report in reports:
-            history.add(report)
-            display.record(report)
-            if report.done:
-                yield display.final(report, history.table())
-                return
-            if throttle.ready() or display.urgent(report):
-                yield View(display.status(report), history.table(), display.image(report))
+        while turn is not None and not session.stop_requested and not turn.wait(WAIT_UPDATE_S):
+            yield View(f"Waiting for the compute device: {turn.place()}.", None)
+        if session.stop_requested:
+            yield View("Stopped before the run started.", None)
+            return
+        session.controls = controls
+        if session.stop_requested:  # pressed just now, before the controls were there to take it
+            controls.request_stop()
+        yield from _follow(reports, display, throttle, turn)
     finally:
         session.last_active = time.monotonic()
         if session.controls is controls:
             session.controls = None
+        if turn is not None:
+            turn.leave()
+
+
+def _follow(reports: Iterator[Progress], display: Display, throttle: Throttle, turn: Ticket | None) -> Iterator[View]:
+    """A running job's views; its ``turn`` learns the time it still needs."""
+    history = LossHistory()
+    for report in reports:
+        if turn is not None:
+            turn.remaining = report.eta_seconds
+        history.add(report)
+        display.record(report)
+        if report.done:
+            yield display.final(report, history.table())
+            return
+        if throttle.ready() or display.urgent(report):
+            yield View(display.status(report), history.table(), display.image(report))
 
 
 def load_upload(label: str, source) -> Image.Image:

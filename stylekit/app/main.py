@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 
 from .datasets import ZIP_UPLOAD_MAX_BYTES
 from .limits import RequestBodyLimit
+from .turns import Turns
 from .workspace import claim_workspace
 from .ui.common import forget_client
 from .ui.fast_tabs import build_fast_tabs
@@ -22,16 +23,18 @@ INTRO = "# stylekit\nNeural style transfer: repaint a photo in the style of a pa
 def build_app(concurrency_limit: int = 1, data_root: Path | None = None) -> gr.Blocks:
     """The whole app: one tab per tool (``data_root``: see :func:`~stylekit.app.ui.fast_tabs.build_fast_tabs`).
 
+    ``concurrency_limit`` jobs share the compute device at once; the others wait their turn in line.
     Claims this process's workspace first (removing those of servers that are gone).
     """
     workspace = claim_workspace()
+    turns = Turns(concurrency_limit)
     # Every preview sent is a file in Gradio's cache: drop those over an hour old, every half hour.
     with gr.Blocks(title="stylekit", delete_cache=(1800, 3600)) as demo:
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Studio"):
-                build_studio_tab(concurrency_limit, workspace)
-            build_fast_tabs(concurrency_limit, data_root, workspace)
+                build_studio_tab(turns, workspace)
+            build_fast_tabs(turns, data_root, workspace)
         demo.unload(forget_client)
     return demo
 

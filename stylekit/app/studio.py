@@ -30,6 +30,7 @@ from ..images import fitted_size
 from ..progress import Outcome
 from ..settings import setting, validate_fields
 from ..vgg import layer_names
+from .turns import Turns
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, sentence, stream_views
 
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
@@ -276,10 +277,12 @@ def run(
     photo,
     paintings: Sequence,
     throttle: Throttle | None = None,
+    turns: Turns | None = None,
 ) -> Iterator[View]:
     """Stylize ``photo`` after one or two ``paintings``, yielding throttled views and a final one with files.
 
-    Raises a UserError before the first view for anything the user can fix.
+    Raises a UserError before the first view for anything the user can fix. With ``turns``, the run
+    waits for its turn on the device first, saying where it stands in line.
     The run follows ``session``'s controls: sliders steer it, ``stop`` ends it.
     """
     content = load_upload(UPLOAD_LABELS[0], photo)
@@ -291,7 +294,8 @@ def run(
     session.optimizer = config.optimizer
     shown = fitted_size(content.size, min(config.size, PREVIEW_MAX_SIDE))  # every preview, coarse scales too
     display = _StudioDisplay(session, device, shown)
-    yield from stream_views(session, controls, reports, display, throttle or Throttle())
+    turn = turns.join(run_seconds(config, content.size)) if turns is not None else None
+    yield from stream_views(session, controls, reports, display, throttle or Throttle(), turn)
 
 
 class _StudioDisplay:

@@ -27,6 +27,7 @@ from ..fast.train import TrainProgress, train
 from ..progress import Outcome, RunControls
 from ..settings import Settings, setting, validate_fields
 from .datasets import offered_folder, unpack_photos
+from .turns import Turns
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
 
 WEBCAM_MAX_SIDE = 320  # webcam frames are shrunk to this before stylizing, to keep up on a CPU
@@ -106,6 +107,7 @@ def run_training(
     style: str | None,
     photos: Photos,
     throttle: Throttle | None = None,
+    turns: Turns | None = None,
 ) -> Iterator[View]:
     """Train after the ``style`` image on the chosen ``photos``, yielding throttled views.
 
@@ -123,7 +125,8 @@ def run_training(
         config = settings.to_config(style, str(dataset), folder / f"{name}.safetensors")
         reports = train(config, controls)
         display = _TrainingDisplay(session, name, folder)
-        yield from stream_views(session, controls, iter(reports), display, throttle or Throttle(1.0))
+        turn = turns.join(None) if turns is not None else None  # its time shows once it runs
+        yield from stream_views(session, controls, iter(reports), display, throttle or Throttle(1.0), turn)
     finally:
         if dataset.is_relative_to(folder):
             shutil.rmtree(dataset, ignore_errors=True)

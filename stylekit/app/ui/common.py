@@ -13,10 +13,13 @@ import gradio as gr
 from ...errors import UserError
 from .. import gallery
 from ..jobs import ClientSessions, RunSession, View, sentence
+from ..turns import Turns
 
-# The concurrency_id of every event that computes on the accelerator (or the CPU): events sharing it
-# take turns, at most the lowest concurrency_limit among them at once.
+# The concurrency_id of every event that computes on the accelerator (or the CPU). Up to LINE_LENGTH of
+# them are let in at once: those wait in stylekit's own line (app.turns), which says where each stands
+# and lets the device's share run; Gradio queues any more.
 DEVICE_QUEUE = "device"
+LINE_LENGTH = 16
 QUIET = {"show_progress": "hidden", "api_visibility": "private"}
 PHOTOS = [str(p) for p in gallery.photos()]
 PAINTINGS = gallery.paintings()
@@ -98,8 +101,9 @@ def _or_skip(value):
 
 
 def wire_run_buttons(start: gr.Button, stop: gr.Button, session: gr.State, run: Callable, *, inputs: list,
-                     settings: dict, outputs: list, api_name: str, concurrency_limit: int) -> gr.events.Dependency:
-    """Start: disable start, enable stop, then ``run`` on the device queue; at its end (or failure) swap them back.
+                     settings: dict, outputs: list, api_name: str, turns: Turns) -> gr.events.Dependency:
+    """Start: disable start, enable stop, then ``run`` on the device queue (it waits its ``turns``); at its end
+    (or failure) swap them back.
     Stop: stop. ``outputs`` are the image, the status, the loss plot and the download buttons, as ``stream`` yields
     them; ``run`` takes ``inputs`` and the ``settings`` widgets by name, all unprocessed.
     """
@@ -115,7 +119,7 @@ def wire_run_buttons(start: gr.Button, stop: gr.Button, session: gr.State, run: 
     buttons = [start, stop]
     running = start.click(begin, [session], [*buttons, status], **QUIET).then(
         run, inputs, outputs, inputs_kwargs=settings, api_name=api_name, preprocess=False,
-        concurrency_limit=concurrency_limit, concurrency_id=DEVICE_QUEUE, show_progress="minimal",
+        concurrency_limit=LINE_LENGTH + turns.slots, concurrency_id=DEVICE_QUEUE, show_progress="minimal",
         show_progress_on=[image],
     )
     running.then(end, None, buttons, **QUIET)

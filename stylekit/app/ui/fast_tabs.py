@@ -10,6 +10,7 @@ import gradio as gr
 from ...fast.config import ApplyConfig
 from ...settings import info
 from ..datasets import dataset_folders
+from ..turns import Turns
 from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from .common import (
     PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
@@ -24,24 +25,24 @@ INSTANT_INTRO = """**Instant style**: pick a network trained in this session, or
 trained with stylekit, then drop photos or turn on the webcam."""
 
 
-def build_fast_tabs(concurrency_limit: int = 1, data_root: Path | None = None, workspace: Path | None = None) -> None:
+def build_fast_tabs(turns: Turns, data_root: Path | None = None, workspace: Path | None = None) -> None:
     """Add the "Train a fast network" and "Instant style" tabs to the current ``gr.Tabs``.
 
-    Training shares the compute device's queue (``concurrency_id="device"``) with the studio.
+    Training waits its ``turns`` on the compute device like the studio's runs.
     ``data_root``: a server folder whose subfolders are offered as training photos (none by default);
     ``workspace``: where sessions keep files.
     """
     with gr.Tab("Train a fast network"):
         # Inside a tab: a component directly in gr.Tabs would upset the tab bar.
         session = gr.State(FastSession(workspace), delete_callback=FastSession.close)
-        trained = _train_tab(session, concurrency_limit, data_root)
+        trained = _train_tab(session, turns, data_root)
     with gr.Tab("Instant style") as instant_tab:
         models = _instant_tab(session)
     instant_tab.select(_model_choices, [session, models], [models], **QUIET)
     trained.then(_model_choices, [session, models], [models], **QUIET)
 
 
-def _train_tab(session: gr.State, concurrency_limit: int, data_root: Path | None):
+def _train_tab(session: gr.State, turns: Turns, data_root: Path | None):
     defaults = TrainSettings()
     base = defaults.base
     gr.Markdown(TRAIN_INTRO)
@@ -93,9 +94,8 @@ def _train_tab(session: gr.State, concurrency_limit: int, data_root: Path | None
                 gif = gr.DownloadButton("Download GIF", interactive=False, elem_id="fast-download-gif")
 
     return wire_run_buttons(
-        start, stop, session, partial(_train, data_root), inputs=[session, style, archive, folder],
-        settings=settings, outputs=[validation, status, plot, checkpoint, gif], api_name="train_fast",
-        concurrency_limit=concurrency_limit,
+        start, stop, session, partial(_train, turns, data_root), inputs=[session, style, archive, folder],
+        settings=settings, outputs=[validation, status, plot, checkpoint, gif], api_name="train_fast", turns=turns,
     )
 
 
@@ -137,12 +137,13 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
     return model
 
 
-def _train(data_root: Path | None, session: FastSession, style, archive, folder, request: gr.Request = None,
-           **values):
-    """Stream a training run: validation image, status, losses, and the files once written."""
+def _train(turns: Turns, data_root: Path | None, session: FastSession, style, archive, folder,
+           request: gr.Request = None, **values):
+    """Stream a training run: its place in line, validation image, status, losses, and the files once written."""
     track(request, session)
     photos = Photos(upload_path(archive), folder, data_root)
-    yield from stream(run_training(session, TrainSettings.from_widgets(**values), upload_path(style), photos))
+    settings = TrainSettings.from_widgets(**values)
+    yield from stream(run_training(session, settings, upload_path(style), photos, turns=turns))
 
 
 def _model_choices(session: FastSession, current: str | None):

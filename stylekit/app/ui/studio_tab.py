@@ -16,6 +16,7 @@ from ...errors import ImageError
 from ...settings import info
 from .. import studio
 from ..jobs import load_upload, sentence
+from ..turns import Turns
 from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
 from .common import (
     PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
@@ -35,10 +36,10 @@ def choices(name: str) -> list[str]:
     return list(studio.OFFERED_CHOICES.get(name) or info(StyleConfig, name).choices)
 
 
-def build_studio_tab(concurrency_limit: int = 1, workspace: Path | None = None) -> None:
+def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
     """Lay out the studio in the current Blocks context and wire its events.
 
-    ``concurrency_limit``: how many runs share the compute device at once; ``workspace``: where sessions keep files.
+    ``turns``: the line for the compute device; ``workspace``: where sessions keep files.
     """
     gr.Markdown(
         "Pick a photo and a painting, press **Stylize**, and steer the weights while it paints; "
@@ -73,9 +74,8 @@ def build_studio_tab(concurrency_limit: int = 1, workspace: Path | None = None) 
         steer = partial(_steer, name)
         slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **QUIET)
     wire_run_buttons(
-        out["stylize"], out["stop"], session, _run, inputs=[session, photo, painting, painting2], settings=settings,
-        outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]], api_name="stylize",
-        concurrency_limit=concurrency_limit,
+        out["stylize"], out["stop"], session, partial(_run, turns), inputs=[session, photo, painting, painting2], settings=settings,
+        outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]], api_name="stylize", turns=turns,
     )
     names = list(settings)
     restore.upload(partial(_restore, names), [restore], [settings[name] for name in names], **QUIET)
@@ -229,11 +229,13 @@ def _steer(name: str, session: StudioSession, position: float):
     return gr.update(info=studio.readout(name, position))
 
 
-def _run(session: StudioSession, photo, painting, painting2, request: gr.Request = None, **values):
-    """Stream a run: previews, status, losses, and at the end the files to download (inputs unprocessed)."""
+def _run(turns: Turns, session: StudioSession, photo, painting, painting2, request: gr.Request = None, **values):
+    """Stream a run: its place in line, previews, status, losses, and at the end the files to download
+    (inputs unprocessed)."""
     track(request, session)
     paintings = [upload_path(painting)] + ([upload_path(painting2)] if painting2 else [])
-    yield from stream(studio.run(session, StudioSettings.from_widgets(**values), upload_path(photo), paintings))
+    settings = StudioSettings.from_widgets(**values)
+    yield from stream(studio.run(session, settings, upload_path(photo), paintings, turns=turns))
 
 
 @shows_user_errors
