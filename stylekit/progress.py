@@ -41,6 +41,7 @@ class Progress:
     eta_seconds: float
     outcome: Outcome | None = None
     message: str | None = None  # what happened, in words, on the last report (None when it simply finished)
+    steered: dict[str, float] | None = None  # live controls changed at this step: their new values
 
     @property
     def done(self) -> bool:

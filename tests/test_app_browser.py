@@ -102,7 +102,9 @@ def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     png = tmp_path / "result.png"
     download.value.save_as(png)
     settings = read_settings(png)
-    assert settings["style_weight"] > DEFAULT_STYLE_WEIGHT  # the steered weight reached the engine
+    assert settings["style_weight"] == DEFAULT_STYLE_WEIGHT  # the starting value, and the changes with their steps
+    steered = [change["style_weight"] for change in settings["steering"] if "style_weight" in change]
+    assert steered and steered[-1] > DEFAULT_STYLE_WEIGHT  # the steered weight reached the engine
     assert settings["size"] == 96
     assert re.fullmatch(r"= [\d.]+", readout.inner_text())
 

@@ -37,15 +37,20 @@ def fake_stylize(config, content, styles, controls):
     width, height = content.size
 
     def reports():
-        step = 0
+        step, steering, before = 0, [], controls.steerable()
         while step < config.steps and not controls.stop:
             step += 1
+            now = controls.steerable()
+            steered = {name: value for name, value in now.items() if value != before[name]} or None
+            before = now
+            if steered:
+                steering.append({"step": step, **steered})
             yield report(step, config.steps, (width, height), Losses(0.5 / step, 2.0 / step, 0.01, 3.0 / step),
-                         preview=np.full((height, width, 3), step, np.uint8))
+                         preview=np.full((height, width, 3), step, np.uint8), steered=steered)
         stopped = controls.stop
         message = f"stopped at step {step} of {config.steps}; kept the latest image" if stopped else None
         result = np.full((height, width, 3), 200, np.uint8)
-        settings = {**config.to_dict(), "style_weight": controls.style_weight}
+        settings = {**config.to_dict(), "steering": steering}
         yield report(step, config.steps, (width, height), preview=result, result=result, settings=settings,
                      outcome=Outcome.STOPPED if stopped else Outcome.FINISHED, message=message, eta_seconds=0.0)
 
@@ -255,8 +260,25 @@ def test_sliders_steer_the_running_optimization(session, fake_engine, make_photo
     session.steer("style_weight_log", 2.0)
     session.steer("lr_scale_log", 1.0)
     assert session.controls.style_weight == 100.0 and session.controls.learning_rate == pytest.approx(10.0)
-    final = list(run)[-1]
-    assert read_settings(final.downloads[0])["style_weight"] == 100.0
+    views = list(run)
+    recorded = read_settings(views[-1].downloads[0])
+    assert recorded["style_weight"] == 5.0
+    assert recorded["steering"] == [{"step": 2, "style_weight": 100.0, "learning_rate": pytest.approx(10.0)}]
+    plot = views[-1].losses
+    marks = plot[plot.term == "steered"].set_index("step")["log10 loss"]
+    assert marks[2] > marks[1] == marks[3] == marks[4]  # the plot marks the step where the sliders moved
+
+
+def test_a_restored_png_replays_its_slider_changes(tmp_path):
+    steering = [{"step": 30, "style_weight": 50.0}, {"step": 60, "tv_weight": 0.01}]
+    png = tmp_path / "run.png"
+    save_png(np.zeros((8, 8, 3), np.uint8), png, StyleConfig(steering=steering).to_dict())
+    restored, notes = studio.restore_settings(png, SHOWN)
+    assert notes == []
+    assert restored.to_config(1).steering == steering
+    restored.steering = "not json"
+    with pytest.raises(ConfigError, match="steering must be a JSON list"):
+        restored.to_config(1)
 
 
 def test_stop_keeps_the_latest_image_and_its_gif(session, fake_engine, make_photo):
@@ -383,7 +405,7 @@ def test_a_real_run_at_tiny_size(session, make_photo):
     with Image.open(final.downloads[0]) as image:
         assert image.size == (64, 48)
     assert read_settings(final.downloads[0])["style_blend"] == [0.5, 0.5]
-    assert set(views[-2].losses.term) == {"content", "style", "tv", "total"}
+    assert set(views[-2].losses.term) == {"content", "style", "tv", "total", "steered"}
 
 
 def test_multi_scale_previews_keep_one_size(session, make_photo):

@@ -67,7 +67,39 @@ def test_controls_change_takes_effect_on_the_next_step():
     before, after = frames[2].losses, frames[3].losses
     assert before.total == pytest.approx(1.0 * before.content + 5.0 * before.style + 1e-3 * before.tv, rel=1e-4)
     assert after.total == pytest.approx(1.0 * after.content + 1e-3 * after.tv, rel=1e-4)
-    assert frames[-1].settings["style_weight"] == 0.0
+    assert [f.steered for f in frames[:-1]] == [None, None, None, {"style_weight": 0.0}, None, None]
+    # The settings keep the starting values and record the change at its step, to be replayed.
+    assert frames[-1].settings["style_weight"] == 5.0
+    assert frames[-1].settings["steering"] == [{"step": 4, "style_weight": 0.0}]
+
+
+def test_a_recorded_run_replays_its_steering_exactly():
+    controls = Controls.from_config(tiny())
+
+    def steer(frame):
+        if frame.step == 2:
+            controls.style_weight, controls.learning_rate = 40.0, 0.5
+        if frame.step == 5:
+            controls.content_weight = 3.0
+
+    steered = run(tiny(steps=8), controls, on_frame=steer)[-1]
+    assert steered.settings["steering"] == [
+        {"step": 3, "style_weight": 40.0, "learning_rate": 0.5}, {"step": 6, "content_weight": 3.0}]
+    replayed = run(StyleConfig.from_dict(steered.settings))[-1]
+    plain = run(tiny(steps=8))[-1]
+    assert np.array_equal(replayed.result, steered.result)
+    assert not np.array_equal(plain.result, steered.result)
+    assert replayed.settings["steering"] == steered.settings["steering"]
+
+
+@pytest.mark.parametrize("steering", [
+    [{"step": 0, "style_weight": 1}], [{"step": 2.5, "style_weight": 1}], [{"style_weight": 1}],
+    [{"step": 3}], [{"step": 3, "pooling": 1}], [{"step": 3, "style_weight": -1}],
+    [{"step": 3, "learning_rate": 0}], [{"step": 3, "style_weight": "a lot"}], ["step 3"],
+])
+def test_bad_steering_is_refused_before_the_run(steering):
+    with pytest.raises(ConfigError, match="steer"):
+        run(tiny(steering=steering))
 
 
 def test_stop_keeps_the_latest_image():

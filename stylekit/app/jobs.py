@@ -52,6 +52,8 @@ class View:
 class Display(Protocol):
     """How one kind of job is shown: a tab's side of :func:`stream_views`."""
 
+    marks_steering: bool  # whether its loss plot marks the steps where a live control changed
+
     def record(self, report: Progress) -> None:
         """See every report (to collect GIF frames)."""
 
@@ -85,31 +87,45 @@ class Throttle:
 
 
 class LossHistory:
-    """Loss terms of every step, as a long table for a line plot (log10, so steps with a zero term are left out)."""
+    """Loss terms of every step, as a long table for a line plot (log10, so steps with a zero term are left out).
+
+    With ``marks_steering``, a "steered" series runs along the bottom of the plot and rises to its top
+    at each step where a live control changed.
+    """
 
     TERMS = ("content", "style", "tv", "total")
+    STEERED = "steered"
 
-    def __init__(self) -> None:
+    def __init__(self, marks_steering: bool = False) -> None:
+        self.marks_steering = marks_steering
         self.rows: list[tuple[int, float, float, float, float]] = []
+        self.steered: set[int] = set()  # steps where a control changed
 
     def add(self, report: Progress) -> None:
         losses = report.losses
         values = (losses.content, losses.style, losses.tv, losses.total)
         if all(value > 0 and math.isfinite(value) for value in values):
             self.rows.append((report.step, *values))
+            if report.steered:
+                self.steered.add(report.step)
 
     def table(self, max_points: int = PLOT_MAX_POINTS) -> pd.DataFrame | None:
         """Columns step, term, log10 loss, every term at every step shown; None before the first row.
 
-        At most ``max_points`` steps, evenly spaced, the newest included. (A line plot fixes its
-        series on the first table it gets, hence all terms at every step and no empty tables.)
+        At most ``max_points`` steps, evenly spaced, the newest and the steered ones included. (A line
+        plot fixes its series on the first table it gets, hence all terms at every step and no empty tables.)
         """
         if not self.rows:
             return None
-        rows = self.rows[:: math.ceil(len(self.rows) / max_points)]
+        every = math.ceil(len(self.rows) / max_points)
+        rows = [row for index, row in enumerate(self.rows) if index % every == 0 or row[0] in self.steered]
         if rows[-1] is not self.rows[-1]:
             rows.append(self.rows[-1])
         records = [(row[0], term, math.log10(value)) for row in rows for term, value in zip(self.TERMS, row[1:])]
+        if self.marks_steering:
+            values = [value for _, _, value in records]
+            low, high = math.floor(min(values)), math.ceil(max(values))
+            records += [(row[0], self.STEERED, high if row[0] in self.steered else low) for row in rows]
         return pd.DataFrame(records, columns=["step", "term", "log10 loss"])
 
 
@@ -250,7 +266,7 @@ def stream_views(
 
 def _follow(reports: Iterator[Progress], display: Display, throttle: Throttle, turn: Ticket | None) -> Iterator[View]:
     """A running job's views; its ``turn`` learns the time it still needs."""
-    history = LossHistory()
+    history = LossHistory(display.marks_steering)
     for report in reports:
         if turn is not None:
             turn.remaining = report.eta_seconds

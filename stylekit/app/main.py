@@ -17,7 +17,7 @@ from .ui.fast_tabs import build_fast_tabs
 from .ui.studio_tab import build_studio_tab
 from .ui.theme import CSS, THEME
 
-INTRO = "# stylekit\nNeural style transfer: repaint a photo in the style of a painting."
+INTRO = "# stylekit <small>neural style transfer: repaint a photo in the style of a painting</small>"
 
 
 def build_app(concurrency_limit: int = 1, data_root: Path | None = None) -> gr.Blocks:

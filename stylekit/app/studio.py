@@ -9,6 +9,7 @@ differently (log sliders, one blend slider, ticked layers with a weights text).
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights
+from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights, parse_steering
 from .. import devices
 from ..devices import max_side_for, resolve_device
 from ..engine import Controls, StylizeProgress, stylize
@@ -49,7 +50,8 @@ RANGES = {"size": (64, None), "steps": (1, 1000), "blend": (0.0, 1.0), "style_sc
 _DEFAULTS = StyleConfig()
 # StyleConfig fields that StudioSettings shows through widgets of its own.
 _TRANSFORMED = frozenset(
-    {"content_weight", "style_weight", "tv_weight", "learning_rate", "style_blend", "content_layers", "style_layers"}
+    {"content_weight", "style_weight", "tv_weight", "learning_rate", "style_blend", "content_layers", "style_layers",
+     "steering"}
 )
 
 
@@ -82,6 +84,7 @@ class StudioSettings:
     content_layer_weights: str = setting("", help="NAME:WEIGHT, ... for ticked layers whose weight is not 1")
     style_layers: list[str] = setting(help="ticked style layers", default_factory=lambda: list(_DEFAULTS.style_layers))
     style_layer_weights: str = setting("", help="NAME:WEIGHT, ... for ticked layers whose weight is not 1")
+    steering: str = setting("", help="the slider changes to replay, as JSON (empty: none)")
 
     @classmethod
     def own_names(cls) -> list[str]:
@@ -111,6 +114,7 @@ class StudioSettings:
             style_layers=_layer_weights("style", self.style_layers, self.style_layer_weights),
             style_blend=[1.0 - self.blend, self.blend] if num_styles == 2 else None,
             learning_rate=None if self.lr_scale_log == 0 else self.learning_rate(),
+            steering=parse_steering(self.steering),
         )
         config.validate(num_styles)
         return config
@@ -157,6 +161,7 @@ class StudioSettings:
             content_layer_weights=content_weights,
             style_layers=style_layers,
             style_layer_weights=style_weights,
+            steering=json.dumps(config.steering) if config.steering else "",
         )
         return settings, notes
 
@@ -300,6 +305,8 @@ def run(
 
 class _StudioDisplay:
     """How a stylization is shown: previews at one display size, then the PNG and the progression GIF."""
+
+    marks_steering = True
 
     def __init__(self, session: StudioSession, device: str, shown: tuple[int, int]):
         self.session, self.device, self.shown = session, device, shown

@@ -153,6 +153,8 @@ class Photos:
 class _TrainingDisplay:
     """How a training run is shown: validation pairs as they come, then the model and a GIF of the validation photo."""
 
+    marks_steering = False
+
     def __init__(self, session: FastSession, name: str, folder: Path):
         self.session, self.name, self.folder = session, name, folder
         self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)

@@ -25,14 +25,16 @@ def add_setting_options(parser: argparse.ArgumentParser, cls: type) -> None:
             options["choices"] = details.choices
         if hint is bool:
             options["action"] = argparse.BooleanOptionalAction
+        elif details.parse:
+            options["type"] = _reported(details.parse)
         elif typing.get_origin(hint) is list:
             options.update(nargs="+", type=typing.get_args(hint)[0], metavar="WEIGHT")
         else:
-            options["type"] = _reported(details.parse) if details.parse else (hint if hint in (int, float) else str)
+            options["type"] = hint if hint in (int, float) else str
         if details.positional:
             parser.add_argument(name, **options)
         else:
-            if default not in (None, "") and hint is not bool:
+            if default not in (None, "", []) and hint is not bool:
                 options["help"] += f" (default: {_shown(default)})"
             parser.add_argument(*(details.flags or (f"--{name.replace('_', '-')}",)), dest=name, **options)
 

@@ -23,7 +23,7 @@ LINE_LENGTH = 16
 QUIET = {"show_progress": "hidden", "api_visibility": "private"}
 PHOTOS = [str(p) for p in gallery.photos()]
 PAINTINGS = gallery.paintings()
-LOSS_COLORS = {"content": "#2563eb", "style": "#db2777", "tv": "#9ca3af", "total": "#111827"}
+LOSS_COLORS = {"content": "#2563eb", "style": "#db2777", "tv": "#9ca3af", "total": "#111827", "steered": "#f59e0b"}
 WAITING = "Waiting for the compute device…"
 log = logging.getLogger("stylekit.app")
 

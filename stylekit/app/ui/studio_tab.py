@@ -11,7 +11,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ...config import StyleConfig
+from ...config import STEERING_EXAMPLE, StyleConfig
 from ...errors import ImageError
 from ...settings import info
 from .. import studio
@@ -36,15 +36,19 @@ def choices(name: str) -> list[str]:
     return list(studio.OFFERED_CHOICES.get(name) or info(StyleConfig, name).choices)
 
 
+# On a narrow screen the result sits below the inputs: bring it into view when a run starts.
+SHOW_RESULT_ON_A_PHONE = """() => {
+  if (window.matchMedia("(max-width: 640px)").matches) {
+    document.getElementById("result")?.scrollIntoView({behavior: "smooth", block: "start"});
+  }
+}"""
+
+
 def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
     """Lay out the studio in the current Blocks context and wire its events.
 
     ``turns``: the line for the compute device; ``workspace``: where sessions keep files.
     """
-    gr.Markdown(
-        "Pick a photo and a painting, press **Stylize**, and steer the weights while it paints; "
-        "then download the picture and a GIF of how it got there."
-    )
     session = gr.State(StudioSession(workspace), delete_callback=StudioSession.close)
     defaults = StudioSettings()
     settings: dict[str, gr.components.Component] = {}
@@ -77,6 +81,7 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
         out["stylize"], out["stop"], session, partial(_run, turns), inputs=[session, photo, painting, painting2], settings=settings,
         outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]], api_name="stylize", turns=turns,
     )
+    out["stylize"].click(None, js=SHOW_RESULT_ON_A_PHONE, **QUIET)
     names = list(settings)
     restore.upload(partial(_restore, names), [restore], [settings[name] for name in names], **QUIET)
 
@@ -114,25 +119,33 @@ def _inputs(settings: dict, defaults: StudioSettings):
 
 
 def _outputs(settings: dict, defaults: StudioSettings) -> dict:
-    """The result, size and steps beside the run buttons, the live sliders, the loss plot and the downloads."""
-    out = {"result": gr.Image(label="Result", interactive=False, height=440, format="png", elem_id="result")}
-    out["status"] = gr.Markdown("Pick a photo and a painting, then press **Stylize**.", elem_id="status")
+    """The run buttons with size, steps and the time estimate; under them the result, its status line and
+    the loss plot (all in view together at 1280x900 while it runs); then the downloads and the live sliders."""
+    out = {}
+    with gr.Row(elem_id="run-bar"):  # on a phone: fixed at the bottom of the screen, always in reach
+        out["stylize"] = gr.Button("Stylize", variant="primary", scale=3, elem_id="stylize")
+        out["stop"] = gr.Button("Stop", variant="stop", interactive=False, scale=1, elem_id="stop")
     with gr.Row():
         settings["size"] = gr.Slider(
             RANGES["size"][0], studio.max_size(None), value=defaults.base.size, step=8,
-            label="Output size (px)", info="longest side", elem_id="size",
+            label="Size (px, longest side)", elem_id="size",
         )
         settings["steps"] = gr.Slider(
-            *RANGES["steps"], value=defaults.base.steps, step=1, label="Steps", info="over all scales",
-            elem_id="steps",
+            *RANGES["steps"], value=defaults.base.steps, step=1, label="Steps (over all scales)", elem_id="steps",
         )
     out["estimate"] = gr.Markdown(
         studio.estimate_text(defaults, PHOTOS[0] if PHOTOS else None), elem_id="estimate",
     )
+    out["result"] = gr.Image(label="Result", interactive=False, height=340, format="png", elem_id="result")
+    out["status"] = gr.Markdown(
+        "Pick a photo and a painting, press **Stylize**, and steer it while it paints; then download the "
+        "picture and a GIF of how it got there.", elem_id="status",
+    )
+    out["plot"] = loss_plot("losses", 170)
     with gr.Row():
-        out["stylize"] = gr.Button("Stylize", variant="primary", scale=3)
-        out["stop"] = gr.Button("Stop", variant="stop", interactive=False, scale=1)
-    gr.Markdown("**Steer while it runs**: these take effect within a few steps.")
+        out["png"] = gr.DownloadButton("Download PNG", interactive=False, elem_id="download-png")
+        out["gif"] = gr.DownloadButton("Download GIF", interactive=False, elem_id="download-gif")
+    gr.Markdown("**Steer while it runs**: a change shows in the picture within a step or two.")
     with gr.Group():
         names = list(LIVE_RANGES)
         for pair in (names[:2], names[2:]):
@@ -144,11 +157,6 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
                         info=studio.readout(name, position), elem_classes="log-slider",
                         elem_id=name.removesuffix("_log").replace("_", "-"),
                     )
-    gr.Markdown("**Losses** while it runs: content, style, smoothness (TV) and the weighted total")
-    out["plot"] = loss_plot("losses", 260)
-    with gr.Row():
-        out["png"] = gr.DownloadButton("Download PNG", interactive=False, elem_id="download-png")
-        out["gif"] = gr.DownloadButton("Download GIF", interactive=False, elem_id="download-gif")
     return out
 
 
@@ -187,6 +195,10 @@ def _advanced(settings: dict, defaults: StudioSettings) -> None:
         settings["style_layer_weights"] = gr.Textbox(
             defaults.style_layer_weights, label="Style layer weights", placeholder="e.g. relu1_1:2, relu5_1:0.5",
             info="ticked layers not listed weigh 1",
+        )
+        settings["steering"] = gr.Textbox(
+            defaults.steering, label="Slider changes to replay", placeholder=STEERING_EXAMPLE, elem_id="steering",
+            info="each PNG records its run's; restored from one, they are replayed at their steps (clear to skip)",
         )
 
 
@@ -243,5 +255,6 @@ def _restore(names: list[str], png: str):
     settings, notes = studio.restore_settings(png, names)
     for note in notes:
         gr.Warning(f"Restored with a change: {note}.")
-    gr.Info("Settings restored from the PNG.")
+    replay = " with its slider changes to replay (see Advanced settings)" if settings.steering else ""
+    gr.Info(f"Settings restored from the PNG{replay}.")
     return [settings.widget_value(name) for name in names]

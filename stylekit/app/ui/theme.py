@@ -16,6 +16,7 @@ CSS = """
 .log-slider input[type="number"], .log-slider .min_value, .log-slider .max_value { display: none; }
 .log-slider .info-text { font-weight: 600; font-size: var(--text-md); color: var(--body-text-color); }
 #result img { width: 100%; height: 100%; object-fit: contain; }
+h1 small { font-size: 0.45em; font-weight: 400; color: var(--body-text-color-subdued); margin-left: 0.5em; }
 #status { min-height: 2.6em; font-variant-numeric: tabular-nums; }
 /* the gallery: every painting visible (no inner scrolling), its caption ("Title, Painter, year") under it, whole */
 #gallery .grid-wrap { height: auto !important; max-height: none !important; overflow: visible !important; }
@@ -27,5 +28,14 @@ CSS = """
   white-space: normal; overflow: visible; text-overflow: clip; text-align: left;
   font-size: 0.7em; line-height: 1.25; background: none; box-shadow: none; border: none;
 }
-@media (max-width: 640px) { #gallery .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; } }
+@media (max-width: 640px) {
+  #gallery .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
+  /* Stylize and Stop stay at the bottom of the screen, in reach from the painting choice */
+  #run-bar {
+    position: fixed; left: 0; right: 0; bottom: 0; z-index: 100; margin: 0; padding: 8px 12px;
+    flex-wrap: nowrap; background: var(--background-fill-primary); box-shadow: 0 -2px 10px rgba(0, 0, 0, 0.15);
+  }
+  #run-bar button { min-width: 0; }
+  .gradio-container { padding-bottom: 72px !important; }
+}
 """
