@@ -56,7 +56,9 @@ PAIRS = [  # photo, painting: every example photo, varied paintings
 # The stylekit methods compared by default: the defaults, and the single-scale default they replaced.
 METHODS = {
     "stylekit default": {},
-    "stylekit single-scale (old default)": {"multiscale": False, "init": "content", "steps": 120},
+    "stylekit single-scale (old default)": {
+        "multiscale": False, "finest_share": None, "init": "content", "content_weight": 1.0, "steps": 120,
+    },
 }
 
 

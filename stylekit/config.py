@@ -81,7 +81,7 @@ class StyleConfig(Settings):
 
     size: int = setting(384, help="longest side of the output, px", minimum=16)
     steps: int = setting(120, help="optimization steps, over all scales", minimum=1)
-    content_weight: float = setting(1.0, help="how much of the photo's structure stays", minimum=0)
+    content_weight: float = setting(1.1, help="how much of the photo's structure stays", minimum=0)
     style_weight: float = setting(5.0, help="how strongly the painting's texture is imposed", minimum=0)
     tv_weight: float = setting(1e-3, help="smoothness (total variation) weight, against noise", minimum=0)
     tv_kind: TVKind = setting("l2", help="total variation penalty", choices=("l2", "l1.25"))
@@ -101,7 +101,7 @@ class StyleConfig(Settings):
         None, help="learning rate (default depends on the optimizer)", positive=True, flags=("--learning-rate", "--lr")
     )
     init: Init = setting(
-        "content",
+        "recolored",
         help="start image: the photo, the photo in the painting's colours, noise, the painting, or --init-image",
         choices=("content", "recolored", "noise", "style", "image"),
     )
@@ -113,10 +113,10 @@ class StyleConfig(Settings):
     style_scale: float = setting(
         1.0, help="painting size relative to the output (smaller: finer strokes)", positive=True
     )
-    multiscale: bool = setting(False, help="optimize coarse to fine (128 px up by sqrt 2) instead of at full size only")
+    multiscale: bool = setting(True, help="optimize coarse to fine (128 px up by sqrt 2) instead of at full size only")
     min_scale_size: int = setting(128, help="longest side of the coarsest scale, px", minimum=16)
     finest_share: float | None = setting(
-        None, help="with multi-scale: the share of the steps spent at full size (default: an equal share per scale)",
+        0.7, help="with multi-scale: the share of the steps spent at full size (none: an equal share per scale)",
         minimum=0.05, maximum=1,
     )
     steering: list[dict[str, float]] = setting(

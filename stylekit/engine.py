@@ -40,9 +40,9 @@ class Controls(RunControls):
     """Knobs read at every step of a running optimization.
 
     Another thread (a UI slider) may change them at any time; a change takes
-    effect at the next step. When a loss weight changes, L-BFGS drops its
-    curvature history (it described the old objective) and rebuilds it over
-    the next steps; Adam keeps its moment estimates.
+    effect at the next step. When a loss weight changes, L-BFGS keeps its
+    curvature history rescaled to the new objective; Adam keeps its moment
+    estimates.
     """
 
     content_weight: float
@@ -275,9 +275,20 @@ class _Run:
             self.steering.append({"step": number, **changed})
         return changed or None
 
-    def _weights_changed(self, optimizer, old, new) -> None:
-        if self.config.optimizer == "lbfgs":
-            optimizer.reset()
+    def _weights_changed(self, optimizer, old: tuple, new: tuple) -> None:
+        """Loss weights changed: L-BFGS keeps its curvature history, rescaled by how much the weighted loss
+        changed at the latest step (measured in benchmarks/bench_steering.py: resetting it made the next
+        steps tiny, so the picture stalled)."""
+        if self.config.optimizer != "lbfgs":
+            return
+        losses = self.last_losses
+        terms = (losses.content, losses.style, losses.tv)
+        before = sum(w * t for w, t in zip(old, terms))
+        after = sum(w * t for w, t in zip(new, terms))
+        if math.isfinite(before) and math.isfinite(after) and before > 0 and after > 0:
+            optimizer.rescale(after / before)
+        else:
+            optimizer.reset()  # nothing to scale by (no step yet, or a weight set to 0 leaving nothing)
 
     def _lr_now(self, step_in_scale: int) -> float:
         lr = self.controls.learning_rate

@@ -24,7 +24,7 @@ def seconds_per_megapixel_step(device: str = "auto") -> float:
     rng = np.random.default_rng(0)
     photo = rng.integers(0, 256, (CALIBRATION_SIZE * 3 // 4, CALIBRATION_SIZE, 3), dtype=np.uint8)
     painting = rng.integers(0, 256, (CALIBRATION_SIZE, CALIBRATION_SIZE, 3), dtype=np.uint8)
-    config = StyleConfig(size=CALIBRATION_SIZE, steps=CALIBRATION_STEPS, device=device)
+    config = StyleConfig(size=CALIBRATION_SIZE, steps=CALIBRATION_STEPS, multiscale=False, device=device)
     controls = Controls.from_config(config)
     controls.preview_every = CALIBRATION_STEPS
     stamps = [time.perf_counter() for report in stylize(config, photo, [painting], controls) if not report.done]

@@ -35,9 +35,15 @@ class LBFGS:
         self.reset()
 
     def reset(self) -> None:
-        """Forget the curvature history (call when the objective changes)."""
+        """Forget the curvature history."""
         self.pairs: list[tuple[Tensor, Tensor, float]] = []
         self.previous: tuple[Tensor, Tensor] | None = None  # (gradient, step) of the last step
+
+    def rescale(self, factor: float) -> None:
+        """The objective became about ``factor`` times the old one (a loss weight changed): keep the curvature
+        history, scaled to match, so the next steps go as far as before instead of starting small again."""
+        self.pairs = [(step, change * factor, rho / factor) for step, change, rho in self.pairs]
+        self.previous = None  # its gradient was of the old objective
 
     @torch.no_grad()
     def step(self, closure: Callable[[], Tensor]) -> Tensor:

@@ -49,7 +49,7 @@ def test_a_run_streams_previews_and_ends_with_files(app_url, make_photo):
         assert preview[1].startswith("Step ")
     result, status, losses, png, gif = final
     assert status.startswith("Done: 30 steps")
-    assert {row[1] for row in losses["data"]} == {"content", "style", "tv", "total"}
+    assert {row[1] for row in losses["data"]} == {"content", "style", "tv", "total", "steered"}
     with Image.open(file_of(png)) as image:
         assert image.size == (64, 48)
     assert read_settings(file_of(png))["steps"] == 30

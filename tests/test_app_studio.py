@@ -149,7 +149,7 @@ def test_restore_notes_what_the_studio_cannot_show(tmp_path):
         style_layers={"relu1_1": 1.0, "conv2_1": 1.0},
     ).to_dict()
     restored, notes = studio.restore_settings(studio_png(tmp_path, settings), SHOWN)
-    assert restored.widget_value("init") == "content" and restored.style_layers == ["relu1_1"]
+    assert restored.widget_value("init") == StyleConfig().init and restored.style_layers == ["relu1_1"]
     assert restored.style_weight_log == 4.0 and restored.widget_value("size") == studio.max_size(None)
     text = " ".join(notes)
     for expected in ("backbone", "init 'image' is not offered", "style_weight 1e+06", "conv2_1", "size 99999"):

@@ -65,11 +65,12 @@ def test_controls_change_takes_effect_on_the_next_step():
 
     frames = run(tiny(steps=6), controls, on_frame=steer)
     before, after = frames[2].losses, frames[3].losses
-    assert before.total == pytest.approx(1.0 * before.content + 5.0 * before.style + 1e-3 * before.tv, rel=1e-4)
-    assert after.total == pytest.approx(1.0 * after.content + 1e-3 * after.tv, rel=1e-4)
+    cw, sw, tw = tiny().content_weight, tiny().style_weight, tiny().tv_weight
+    assert before.total == pytest.approx(cw * before.content + sw * before.style + tw * before.tv, rel=1e-4)
+    assert after.total == pytest.approx(cw * after.content + tw * after.tv, rel=1e-4)
     assert [f.steered for f in frames[:-1]] == [None, None, None, {"style_weight": 0.0}, None, None]
     # The settings keep the starting values and record the change at its step, to be replayed.
-    assert frames[-1].settings["style_weight"] == 5.0
+    assert frames[-1].settings["style_weight"] == sw
     assert frames[-1].settings["steering"] == [{"step": 4, "style_weight": 0.0}]
 
 

@@ -37,7 +37,7 @@ from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload,
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
 UPLOAD_LABELS = ("photo", "painting", "second painting")  # how messages name the image inputs
 LAYER_CHOICES = [name for name in layer_names("vgg19-caffe") if name.startswith("relu")]
-OFFERED_CHOICES = {"init": ("content", "noise", "style")}  # "image" needs a fourth upload; the CLI offers it
+OFFERED_CHOICES = {"init": ("recolored", "content", "noise", "style")}  # "image" needs a fourth upload; the CLI offers it
 # Sliders that steer a running optimization, as log10 positions; a name less "_log" is its Controls field.
 LIVE_RANGES = {
     "content_weight_log": (-2.0, 2.0),
