@@ -4,8 +4,10 @@
 
 Starts the app on a free localhost port, opens it in Debian's Chromium
 (headless, through Playwright), presses Stylize with the preselected photo and
-painting, waits until the run has painted for a few seconds, and saves
-``screenshot.png`` (1280x900) and ``screenshot-phone.png`` (390x844, the whole page).
+painting, waits until the run has painted for a few seconds, and saves the
+screen: ``screenshot.png`` at 1280x900, ``screenshot-phone.png`` at 390x844.
+On the phone it first saves ``screenshot-phone-gallery.png``: the gallery,
+with the Stylize button pinned below it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from stylekit.app import main as app  # noqa: E402
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
-VIEWS = {"screenshot.png": (1280, 900, False), "screenshot-phone.png": (390, 844, True)}
+VIEWS = {"screenshot.png": (1280, 900), "screenshot-phone.png": (390, 844)}
+PHONE_WIDTH = 390
 
 
 def free_port() -> int:
@@ -34,16 +37,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def shoot(url: str, out: Path, name: str, width: int, height: int, full_page: bool) -> None:
+def shoot(url: str, out: Path, name: str, width: int, height: int) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": width, "height": height})
         page.set_default_timeout(120_000)
         page.goto(url)
+        if width == PHONE_WIDTH:
+            page.locator("#gallery .thumbnail-item").nth(4).scroll_into_view_if_needed()
+            time.sleep(1)
+            page.screenshot(path=out / name.replace(".png", "-gallery.png"))
         page.get_by_role("button", name="Stylize", exact=True).click()
         page.locator("#status").get_by_text("Step ").wait_for()
         time.sleep(8)  # let it paint a while
-        page.screenshot(path=out / name, full_page=full_page)
+        page.screenshot(path=out / name)
         page.get_by_role("button", name="Stop", exact=True).click()
         page.locator("#status").get_by_text("Stopped").wait_for()
         browser.close()
@@ -57,8 +64,8 @@ def main() -> None:
     demo = app.build_app()
     app.launch(demo, port=port, prevent_thread_lock=True)
     try:
-        for name, (width, height, full_page) in VIEWS.items():
-            shoot(f"http://127.0.0.1:{port}/", args.out, name, width, height, full_page)
+        for name, (width, height) in VIEWS.items():
+            shoot(f"http://127.0.0.1:{port}/", args.out, name, width, height)
             print(f"wrote {args.out / name}")
     finally:
         demo.close()

@@ -1,5 +1,7 @@
-"""How long a stylization will take on this machine, before it starts: a quick calibration of the
-device's speed (a few steps at a small size, once per process), scaled by the run's pixels and steps.
+"""How long a stylization will take on this machine, before it starts: the device's speed, scaled by the
+run's pixels and steps. The speed comes from a quick calibration (a few steps at a small size, once per
+process) until a real run has finished; from then on, from the latest real run (a calibration taken while
+the machine was busy would otherwise stay wrong).
 """
 
 from __future__ import annotations
@@ -18,9 +20,18 @@ CALIBRATION_SIZE = 192
 CALIBRATION_STEPS = 6
 
 
-@functools.cache
+_measured: dict[str, float] = {}  # device -> seconds per megapixel-step, from the latest finished run
+
+
 def seconds_per_megapixel_step(device: str = "auto") -> float:
-    """Seconds one optimization step takes per megapixel on ``device`` (measured once per process)."""
+    """Seconds one optimization step takes per megapixel on ``device``: as the latest real run went, else
+    as calibrated."""
+    return _measured.get(device) or calibrated_seconds_per_megapixel_step(device)
+
+
+@functools.cache
+def calibrated_seconds_per_megapixel_step(device: str = "auto") -> float:
+    """Seconds one optimization step takes per megapixel on ``device``, from a few steps (once per process)."""
     rng = np.random.default_rng(0)
     photo = rng.integers(0, 256, (CALIBRATION_SIZE * 3 // 4, CALIBRATION_SIZE, 3), dtype=np.uint8)
     painting = rng.integers(0, 256, (CALIBRATION_SIZE, CALIBRATION_SIZE, 3), dtype=np.uint8)
@@ -34,9 +45,19 @@ def seconds_per_megapixel_step(device: str = "auto") -> float:
 
 def run_seconds(config: StyleConfig, photo_size: tuple[int, int]) -> float:
     """The expected seconds of a run of ``config`` on a photo of ``photo_size`` (width, height)."""
+    return megapixel_steps(config, photo_size) * seconds_per_megapixel_step(config.device)
+
+
+def learn(config: StyleConfig, photo_size: tuple[int, int], seconds: float) -> None:
+    """A whole run of ``config`` on a photo of ``photo_size`` took ``seconds``: estimate at that speed from now on."""
+    work = megapixel_steps(config, photo_size)
+    if work > 0 and seconds > 0 and math.isfinite(seconds):
+        _measured[config.device] = seconds / work
+
+
+def megapixel_steps(config: StyleConfig, photo_size: tuple[int, int]) -> float:
+    """The work of a run: megapixels times steps over its scales (each scale's targets count as one step)."""
     sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
     steps = allocate_steps(config.steps, len(sizes), config.finest_share)
     sizes = sizes[len(sizes) - len(steps):]
-    # Each scale also computes its targets once: about one step's worth of work.
-    megapixel_steps = sum((n + 1) * math.prod(fitted_size(photo_size, size)) / 1e6 for size, n in zip(sizes, steps))
-    return megapixel_steps * seconds_per_megapixel_step(config.device)
+    return sum((n + 1) * math.prod(fitted_size(photo_size, size)) / 1e6 for size, n in zip(sizes, steps))

@@ -55,6 +55,8 @@ CASES = [
     ("style-scale-inf", [*STYLIZE, "--style-scale", "inf"], "style_scale must be a finite number"),
     ("painting-over-limit", [*STYLIZE, "--style-scale", "32"], "over the 1.0 MP limit on cpu; choose a style scale of at most 21.5"),
     ("seed-2**70", [*STYLIZE, "--init", "noise", "--seed", str(2**70)], f"seed must be at most {2**63 - 1}"),
+    ("steering-not-json", [*STYLIZE, "--steering", "style up at 40"], "steering must be a JSON list like"),
+    ("steering-step-0", [*STYLIZE, "--steering", '[{"step": 0, "style_weight": 9}]'], 'a whole "step" of at least 1'),
     ("gif-every-0", [*STYLIZE, "--gif-every", "0"], "--gif-every must be at least 1, got 0"),
     ("gif-every-negative", [*STYLIZE, "--gif-every", "-2"], "--gif-every must be at least 1, got -2"),
     ("device-bogus", [*STYLIZE, "--device", "bogus"], "unknown device 'bogus'; choose one of: auto, cpu"),

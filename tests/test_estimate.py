@@ -3,6 +3,8 @@
 How close it comes to real runs is a speed figure: ``benchmarks/bench_estimate.py`` reports it.
 """
 
+from dataclasses import replace
+
 import pytest
 
 from stylekit import estimate
@@ -27,6 +29,17 @@ def test_the_estimate_counts_each_scale_s_pixels_and_steps(one_second_per_megapi
 
 
 def test_the_calibration_measures_this_machine_once():
-    estimate.seconds_per_megapixel_step.cache_clear()
+    estimate.calibrated_seconds_per_megapixel_step.cache_clear()
     rate = estimate.seconds_per_megapixel_step("cpu")
     assert rate > 0 and estimate.seconds_per_megapixel_step("cpu") == rate  # measured once per process
+
+
+def test_a_finished_run_sets_the_speed_of_later_estimates(monkeypatch):
+    monkeypatch.setattr(estimate, "calibrated_seconds_per_megapixel_step", lambda device: 1.0)
+    monkeypatch.setattr(estimate, "_measured", {})
+    config = StyleConfig(size=256, steps=99, multiscale=False, device="cpu")
+    assert run_seconds(config, (400, 300)) == pytest.approx(100 * 256 * 192 / 1e6)  # as calibrated
+    estimate.learn(config, (400, 300), 20.0)  # the real run took 20 s
+    assert run_seconds(config, (400, 300)) == pytest.approx(20.0)
+    assert run_seconds(replace(config, steps=199), (400, 300)) == pytest.approx(40.0)
+    assert run_seconds(replace(config, device="cuda"), (400, 300)) == pytest.approx(100 * 256 * 192 / 1e6)

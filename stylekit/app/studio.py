@@ -24,7 +24,7 @@ from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights, pa
 from .. import devices
 from ..devices import max_side_for, resolve_device
 from ..engine import Controls, StylizeProgress, stylize
-from ..estimate import run_seconds
+from ..estimate import learn, run_seconds
 from ..errors import ConfigError, MissingInputError
 from ..export import ProgressRecorder, read_settings, save_png, write_gif
 from ..images import fitted_size
@@ -298,7 +298,7 @@ def run(
     reports = stylize(config, content, styles, controls)
     session.optimizer = config.optimizer
     shown = fitted_size(content.size, min(config.size, PREVIEW_MAX_SIDE))  # every preview, coarse scales too
-    display = _StudioDisplay(session, device, shown)
+    display = _StudioDisplay(session, device, shown, (config, content.size))
     turn = turns.join(run_seconds(config, content.size)) if turns is not None else None
     yield from stream_views(session, controls, reports, display, throttle or Throttle(), turn)
 
@@ -308,8 +308,9 @@ class _StudioDisplay:
 
     marks_steering = True
 
-    def __init__(self, session: StudioSession, device: str, shown: tuple[int, int]):
+    def __init__(self, session: StudioSession, device: str, shown: tuple[int, int], work: tuple):
         self.session, self.device, self.shown = session, device, shown
+        self.work = work  # (config, photo size): what the run does, for the time estimate to learn from
         self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)  # thins itself: evenly spaced
 
     def record(self, report: StylizeProgress) -> None:
@@ -335,6 +336,8 @@ class _StudioDisplay:
         self.recorder.add(report.step, report.result, force=True)
         write_gif(gif, self.recorder.frames)
         warning = report.message if report.outcome is Outcome.DIVERGED else None
+        if report.outcome is Outcome.FINISHED:
+            learn(*self.work, report.elapsed)
         return View(done_text(report, self.device), losses, png, (png, gif), warning)
 
 
