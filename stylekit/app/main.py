@@ -11,11 +11,11 @@ from starlette.middleware import Middleware
 from .datasets import ZIP_UPLOAD_MAX_BYTES
 from .limits import RequestBodyLimit
 from .turns import Turns
-from .workspace import claim_workspace
 from .ui.common import forget_client
 from .ui.fast_tabs import build_fast_tabs
 from .ui.studio_tab import build_studio_tab
 from .ui.theme import CSS, THEME
+from .workspace import claim_workspace
 
 INTRO = "# stylekit <small>neural style transfer: repaint a photo in the style of a painting</small>"
 

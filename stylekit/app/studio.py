@@ -20,19 +20,19 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights, parse_steering
 from .. import devices
+from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights, parse_steering
 from ..devices import max_side_for, resolve_device
 from ..engine import Controls, StylizeProgress, stylize
-from ..estimate import learn, run_seconds
 from ..errors import ConfigError, MissingInputError
+from ..estimate import learn, run_seconds
 from ..export import ProgressRecorder, read_settings, save_png, write_gif
 from ..images import fitted_size
 from ..progress import Outcome
 from ..settings import setting, validate_fields
 from ..vgg import layer_names
-from .turns import Turns
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, sentence, stream_views
+from .turns import Turns
 
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
 UPLOAD_LABELS = ("photo", "painting", "second painting")  # how messages name the image inputs

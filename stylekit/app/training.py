@@ -27,8 +27,8 @@ from ..fast.train import TrainProgress, train
 from ..progress import Outcome, RunControls
 from ..settings import Settings, setting, validate_fields
 from .datasets import offered_folder, unpack_photos
-from .turns import Turns
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
+from .turns import Turns
 
 WEBCAM_MAX_SIDE = 320  # webcam frames are shrunk to this before stylizing, to keep up on a CPU
 PHOTO_MAX_SIDE = 1024  # uploaded photos likewise

@@ -16,10 +16,18 @@ from ...errors import ImageError
 from ...settings import info
 from .. import studio
 from ..jobs import load_upload, sentence
-from ..turns import Turns
 from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
+from ..turns import Turns
 from .common import (
-    PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
+    PAINTINGS,
+    PHOTOS,
+    QUIET,
+    loss_plot,
+    shows_user_errors,
+    stream,
+    track,
+    upload_path,
+    wire_run_buttons,
 )
 
 FIRST, SECOND = "Painting", "Second painting"
