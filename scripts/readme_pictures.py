@@ -83,7 +83,7 @@ def main() -> None:
             print(f"{photo.name} x {painting.name}: {time.perf_counter() - start:.1f} s", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     grid(photos, paintings, results, args.cell).save(args.out / "grid.jpg", quality=86)
-    write_gif(args.out / "progress.gif", recorder.frames() + [results[photos[0], paintings[0]]])
+    write_gif(args.out / "progress.gif", recorder.frames + [results[photos[0], paintings[0]]])
     print(f"wrote {args.out / 'grid.jpg'} and {args.out / 'progress.gif'}")
 
 

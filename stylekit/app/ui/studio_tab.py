@@ -153,7 +153,7 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
     with gr.Row():
         out["png"] = gr.DownloadButton("Download PNG", interactive=False, elem_id="download-png")
         out["gif"] = gr.DownloadButton("Download GIF", interactive=False, elem_id="download-gif")
-    gr.Markdown("**Steer while it runs**: a change shows in the picture within a step or two.")
+    gr.Markdown("**Steer while it runs**: a change acts at the next step; the plot marks it (steered).")
     with gr.Group():
         names = list(LIVE_RANGES)
         for pair in (names[:2], names[2:]):
