@@ -13,14 +13,7 @@ from ..datasets import dataset_folders
 from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from ..turns import Turns
 from .common import (
-    PAINTINGS,
-    QUIET,
-    loss_plot,
-    shows_user_errors,
-    stream,
-    track,
-    upload_path,
-    wire_run_buttons,
+    PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
 
 TRAIN_INTRO = """**Train a fast network** for one painting on your photos: upload them as a .zip of JPEG/PNG

@@ -19,15 +19,7 @@ from ..jobs import load_upload, sentence
 from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
 from ..turns import Turns
 from .common import (
-    PAINTINGS,
-    PHOTOS,
-    QUIET,
-    loss_plot,
-    shows_user_errors,
-    stream,
-    track,
-    upload_path,
-    wire_run_buttons,
+    PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
 
 FIRST, SECOND = "Painting", "Second painting"
