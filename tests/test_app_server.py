@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -12,6 +13,8 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 from PIL import Image
 
+from stylekit.app.jobs import RunSession
+from stylekit.app.ui.common import OPEN_SESSIONS
 from stylekit.export import read_settings
 
 STYLE = Path(__file__).resolve().parent.parent / "assets" / "paintings" / "starry_night.jpg"
@@ -55,6 +58,20 @@ def test_a_run_streams_previews_and_ends_with_files(app_url, make_photo):
     assert read_settings(file_of(png))["steps"] == 30
     assert iio.imread(file_of(gif), index=None).shape[0] >= 2
     assert Image.open(result).size == (64, 48)
+
+
+def test_a_client_s_files_go_soon_after_it_leaves(app_url, make_photo, monkeypatch):
+    monkeypatch.setattr(OPEN_SESSIONS, "grace", 0.5)
+    workspace = Path(os.environ["GRADIO_TEMP_DIR"])
+    before = set(workspace.glob(f"{RunSession.folder_prefix}*"))
+    client = Client(app_url, verbose=False)
+    finished(submit(client, make_photo("leaving.png"), 3))
+    assert set(workspace.glob(f"{RunSession.folder_prefix}*")) - before, "the run left no session folder"
+    client.close()
+    deadline = time.monotonic() + 30
+    while set(workspace.glob(f"{RunSession.folder_prefix}*")) - before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not set(workspace.glob(f"{RunSession.folder_prefix}*")) - before, "a session folder outlived its client"
 
 
 def test_two_users_at_once_each_get_their_own_result(app_url, make_photo):

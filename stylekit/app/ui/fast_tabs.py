@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def _train_tab(session: gr.State, turns: Turns, data_root: Path | None):
                 gif = gr.DownloadButton("Download GIF", interactive=False, elem_id="fast-download-gif")
 
     return wire_run_buttons(
-        start, stop, session, partial(_train, turns, data_root), inputs=[session, style, archive, folder],
+        start, stop, session, _trainer(turns, data_root), inputs=[session, style, archive, folder],
         settings=settings, outputs=[validation, status, plot, checkpoint, gif], api_name="train_fast", turns=turns,
     )
 
@@ -137,13 +138,17 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
     return model
 
 
-def _train(turns: Turns, data_root: Path | None, session: FastSession, style, archive, folder,
-           request: gr.Request = None, **values):
-    """Stream a training run: its place in line, validation image, status, losses, and the files once written."""
-    track(request, session)
-    photos = Photos(upload_path(archive), folder, data_root)
-    settings = TrainSettings.from_widgets(**values)
-    yield from stream(run_training(session, settings, upload_path(style), photos, turns=turns))
+def _trainer(turns: Turns, data_root: Path | None) -> Callable:
+    """The Train handler, taking its turn in ``turns`` (a closure: see :func:`studio_tab._runner`)."""
+
+    def train(session: FastSession, style, archive, folder, request: gr.Request = None, **values):
+        """Stream a training run: its place in line, validation image, status, losses, and the files once written."""
+        track(request, session)
+        photos = Photos(upload_path(archive), folder, data_root)
+        settings = TrainSettings.from_widgets(**values)
+        yield from stream(run_training(session, settings, upload_path(style), photos, turns=turns))
+
+    return train
 
 
 def _model_choices(session: FastSession, current: str | None):

@@ -6,6 +6,7 @@ StudioSettings' own); adding a setting here is adding its widget to ``settings``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
         steer = partial(_steer, name)
         slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **QUIET)
     wire_run_buttons(
-        out["stylize"], out["stop"], session, partial(_run, turns), inputs=[session, photo, painting, painting2], settings=settings,
+        out["stylize"], out["stop"], session, _runner(turns), inputs=[session, photo, painting, painting2], settings=settings,
         outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]], api_name="stylize", turns=turns,
     )
     out["stylize"].click(None, js=SHOW_RESULT_ON_A_PHONE, **QUIET)
@@ -241,13 +242,19 @@ def _steer(name: str, session: StudioSession, position: float):
     return gr.update(info=studio.readout(name, position))
 
 
-def _run(turns: Turns, session: StudioSession, photo, painting, painting2, request: gr.Request = None, **values):
-    """Stream a run: its place in line, previews, status, losses, and at the end the files to download
-    (inputs unprocessed)."""
-    track(request, session)
-    paintings = [upload_path(painting)] + ([upload_path(painting2)] if painting2 else [])
-    settings = StudioSettings.from_widgets(**values)
-    yield from stream(studio.run(session, settings, upload_path(photo), paintings, turns=turns))
+def _runner(turns: Turns) -> Callable:
+    """The Stylize handler, taking its turn in ``turns`` (a closure, not a partial: Gradio finds the request
+    argument only in a plain function's signature)."""
+
+    def run(session: StudioSession, photo, painting, painting2, request: gr.Request = None, **values):
+        """Stream a run: its place in line, previews, status, losses, and at the end the files to download
+        (inputs unprocessed)."""
+        track(request, session)
+        paintings = [upload_path(painting)] + ([upload_path(painting2)] if painting2 else [])
+        settings = StudioSettings.from_widgets(**values)
+        yield from stream(studio.run(session, settings, upload_path(photo), paintings, turns=turns))
+
+    return run
 
 
 @shows_user_errors
