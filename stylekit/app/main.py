@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 from starlette.middleware import Middleware
 
+from .allocator import limit_malloc_arenas
 from .datasets import ZIP_UPLOAD_MAX_BYTES
 from .limits import RequestBodyLimit
 from .turns import Turns
@@ -41,7 +42,8 @@ def build_app(concurrency_limit: int = 1, data_root: Path | None = None) -> gr.B
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, share: bool = False,
            max_queue: int = 20, prevent_thread_lock: bool = False):
-    """Start the server (queued, uploads capped); Gradio prints the URL."""
+    """Start the server (queued, uploads capped, malloc arenas capped); Gradio prints the URL."""
+    limit_malloc_arenas()
     demo.queue(max_size=max_queue)
     return demo.launch(
         server_name=host, server_port=port, share=share, prevent_thread_lock=prevent_thread_lock,
