@@ -64,14 +64,18 @@ def test_a_client_s_files_go_soon_after_it_leaves(app_url, make_photo, monkeypat
     monkeypatch.setattr(OPEN_SESSIONS, "grace", 0.5)
     workspace = Path(os.environ["GRADIO_TEMP_DIR"])
     before = set(workspace.glob(f"{RunSession.folder_prefix}*"))
+
+    def new_folders() -> set[Path]:
+        return set(workspace.glob(f"{RunSession.folder_prefix}*")) - before
+
     client = Client(app_url, verbose=False)
     finished(submit(client, make_photo("leaving.png"), 3))
-    assert set(workspace.glob(f"{RunSession.folder_prefix}*")) - before, "the run left no session folder"
+    assert new_folders(), "the run left no session folder"
     client.close()
     deadline = time.monotonic() + 30
-    while set(workspace.glob(f"{RunSession.folder_prefix}*")) - before and time.monotonic() < deadline:
+    while new_folders() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not set(workspace.glob(f"{RunSession.folder_prefix}*")) - before, "a session folder outlived its client"
+    assert not new_folders(), "a session folder outlived its client"
 
 
 def test_two_users_at_once_each_get_their_own_result(app_url, make_photo):
