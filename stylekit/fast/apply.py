@@ -11,7 +11,7 @@ import torch
 from torch import Tensor
 
 from ..color import match_color_statistics, with_chroma_of
-from ..devices import resolve_device
+from ..devices import resolve_device, uses_bf16
 from ..errors import ImageError
 from ..export import save_png
 from ..images import ImageSource, image_to_tensor, load_image, resize_to_longest, tensor_to_array
@@ -31,15 +31,16 @@ class FastModel:
     checkpoint: Checkpoint
     device: torch.device
     name: str
+    bf16: bool = False  # convolutions under bf16 autocast: where the device has native bf16
 
     def stylize_tensor(self, image: Tensor, config: ApplyConfig) -> Tensor:
         """(B, 3, H, W) in 0..1 to the stylized batch of the same size, blended by ``config.strength``."""
         image = image.to(self.device)
         if config.strength == 0:
             return image
-        amp = self.device.type == "cuda"
-        with torch.inference_mode(), torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp):
-            styled = self.net(image.contiguous(memory_format=torch.channels_last)).float()
+        with torch.inference_mode():
+            with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+                styled = self.net(image.contiguous(memory_format=torch.channels_last)).float()
             if config.keep_colors == "luminance":
                 styled = with_chroma_of(styled, image)
             elif config.keep_colors == "match":
@@ -62,11 +63,11 @@ class FastModel:
 def load_model(path: str | os.PathLike, device: str = "auto") -> FastModel:
     """Load a ``.safetensors`` model written by training; never unpickles (ModelFileError otherwise)."""
     checkpoint = read_checkpoint(path)
-    net = TransformerNet()
+    net = TransformerNet(checkpoint.network)
     load_weights(net, checkpoint)
     target = resolve_device(device)
     net = net.to(target, memory_format=torch.channels_last).eval().requires_grad_(False)
-    return FastModel(net, checkpoint, target, Path(path).name)
+    return FastModel(net, checkpoint, target, Path(path).name, uses_bf16(target))
 
 
 def stylize_image(model: FastModel, source: ImageSource, config: ApplyConfig) -> np.ndarray:

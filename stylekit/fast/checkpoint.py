@@ -2,8 +2,8 @@
 
 One ``.safetensors`` file holds the network weights (``net.*``), optionally
 Adam's state for resuming (``adam.<param>.exp_avg|exp_avg_sq|step``), and
-string metadata: ``format``, ``stylekit`` (JSON: architecture, settings,
-steps done, losses) and ``style_thumbnail`` (a small PNG, base64).
+string metadata: ``format``, ``stylekit`` (JSON: architecture, network shape,
+settings, steps done, losses) and ``style_thumbnail`` (a small PNG, base64).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from safetensors.torch import save_file
 from torch import Tensor, nn
 
 from ..errors import ModelFileError
-
-from .network import ARCHITECTURE
+from .network import ARCHITECTURE, NetworkShape, TransformerNet
 
 FORMAT = "stylekit-fast"
 THUMBNAIL_SIDE = 128
 _MAX_HEADER = 100 * 2**20
 _ADAM_KEYS = ("exp_avg", "exp_avg_sq", "step")
+_SHAPE_FIELDS = {"width": (int, 1, 256), "blocks": (int, 0, 32), "full_res_ends": (bool, 0, 1)}  # type, bounds
 PICKLE_REFUSAL = (
     "this file is not a stylekit safetensors model (it looks like a pickle/torch file); "
     "stylekit never loads pickles because they can run code — export it as .safetensors"
@@ -41,7 +41,8 @@ class Checkpoint:
     """The contents of a checkpoint file."""
 
     weights: dict[str, Tensor]
-    info: dict  # architecture, settings, steps, epoch, losses
+    info: dict  # architecture, network, settings, steps, epoch, losses
+    network: NetworkShape = field(default_factory=NetworkShape)
     thumbnail_png: bytes | None = None
     adam: dict[str, Tensor] = field(default_factory=dict)  # empty unless read with the optimizer
 
@@ -52,7 +53,7 @@ class Checkpoint:
 
 def save_checkpoint(
     path: str | os.PathLike,
-    net: nn.Module,
+    net: TransformerNet,
     info: dict,
     style_image: Image.Image | None = None,
     optimizer: torch.optim.Optimizer | None = None,
@@ -61,7 +62,7 @@ def save_checkpoint(
     tensors = {f"net.{k}": v for k, v in net.state_dict().items()}
     if optimizer is not None:
         tensors.update(_adam_tensors(net, optimizer))
-    metadata = {"format": FORMAT, "stylekit": json.dumps({"architecture": ARCHITECTURE, **info})}
+    metadata = {"format": FORMAT, "stylekit": json.dumps({"architecture": ARCHITECTURE, "network": net.shape.to_dict(), **info})}
     if style_image is not None:
         thumbnail = style_image.copy()
         thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))  # shrinks only
@@ -102,6 +103,7 @@ def read_checkpoint(path: str | os.PathLike, with_optimizer: bool = False) -> Ch
     return Checkpoint(
         weights={k[4:]: v for k, v in tensors.items() if k.startswith("net.")},
         info=info,
+        network=_read_network(Path(path).name, info),
         thumbnail_png=thumbnail_png,
         adam={k[5:]: v for k, v in tensors.items() if k.startswith("adam.")},
     )
@@ -118,6 +120,18 @@ def _read_info(name: str, text: str) -> dict:
     if not isinstance(info.get("settings", {}), dict) or type(info.get("steps", 0)) is not int:
         raise ModelFileError(_damaged(name, "stylekit metadata (bad settings or steps)"))
     return info
+
+
+def _read_network(name: str, info: dict) -> NetworkShape:
+    """The recorded network shape; models from before the slim network record none and hold the standard one."""
+    record = info.get("network", {})
+    if not isinstance(record, dict) or not set(record) <= set(_SHAPE_FIELDS):
+        raise ModelFileError(_damaged(name, "stylekit metadata (bad network shape)"))
+    for key, value in record.items():
+        kind, low, high = _SHAPE_FIELDS[key]
+        if type(value) is not kind or not low <= value <= high:
+            raise ModelFileError(_damaged(name, f"stylekit metadata (network {key} {value!r})"))
+    return NetworkShape(**record)
 
 
 def _damaged(name: str, part: str) -> str:

@@ -25,7 +25,7 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
 from ..devices import resolve_device
-from ..errors import ImageError
+from ..errors import ConfigError, ImageError
 from ..images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from ..progress import Losses, Outcome, Progress, RunControls
 from ..vgg import load_backbone
@@ -33,7 +33,7 @@ from . import distributed
 from .checkpoint import load_weights, read_checkpoint, restore_adam, save_checkpoint
 from .config import TrainConfig
 from .data import CropDataset, ResumableSampler, batches_per_epoch, collate, find_images
-from .network import TransformerNet
+from .network import NETWORKS, TransformerNet
 from .perceptual import PerceptualLoss
 
 
@@ -99,11 +99,17 @@ class TrainingRun:
         self.val_input_array = tensor_to_array(self.val_input)
 
         torch.manual_seed(config.seed)
-        self.net = TransformerNet().to(self.device, memory_format=torch.channels_last)
+        shape = NETWORKS[config.network]
+        self.net = TransformerNet(shape).to(self.device, memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.learning_rate)
         self.start_step = 0
         if config.resume:
             checkpoint = read_checkpoint(config.resume, with_optimizer=True)
+            if checkpoint.network != shape:
+                raise ConfigError(
+                    f"{Path(config.resume).name} holds another network than --network {config.network} "
+                    f"({checkpoint.network}); resume it with the network it was trained with"
+                )
             load_weights(self.net, checkpoint)
             restore_adam(self.net, self.optimizer, checkpoint)
             self.start_step = checkpoint.steps
