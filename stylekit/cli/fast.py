@@ -1,4 +1,4 @@
-"""``stylekit fast train STYLE DATASET_DIR`` and ``stylekit fast apply MODEL INPUT``."""
+"""``stylekit fast train STYLE DATASET_DIR`` and ``stylekit fast apply MODEL INPUT`` (a photo, a folder or a video)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 from ..errors import MissingInputError
 from ..export import ProgressRecorder, save_png, write_gif
 from ..fast.apply import load_model, stylize_folder, stylize_image
-from ..fast.config import ApplyConfig, TrainConfig
+from ..fast.config import ApplyConfig, TrainConfig, VideoConfig
 from ..fast.train import TrainProgress, train
+from ..fast.video import VIDEO_SUFFIXES, stylize_video
 from ..progress import RunControls
 from .options import add_setting_options, settings_from_args
 from .outputs import check_output, check_output_folder, write_all
@@ -33,13 +34,20 @@ def add_parser(subparsers) -> None:
     train_parser.add_argument("--gif", help="write the validation image across training as a GIF here")
     train_parser.set_defaults(handler=run_train)
 
-    apply_parser = commands.add_parser("apply", help="stylize a photo or a folder of photos with a trained network")
+    apply_parser = commands.add_parser(
+        "apply", help="stylize a photo, a folder of photos or a video with a trained network"
+    )
     apply_parser.add_argument("model", help="a .safetensors model from `fast train`")
-    apply_parser.add_argument("input", help="a photo, or a folder of photos")
     apply_parser.add_argument(
-        "-o", "--output", help="output PNG (default stylized.png), or output folder for a folder input"
+        "input", help=f"a photo, a folder of photos, or a video ({', '.join(sorted(VIDEO_SUFFIXES))})"
+    )
+    apply_parser.add_argument(
+        "-o", "--output",
+        help="output PNG (default stylized.png), output MP4 for a video (default stylized.mp4), "
+        "or output folder for a folder input",
     )
     add_setting_options(apply_parser, ApplyConfig)
+    add_setting_options(apply_parser, VideoConfig)
     apply_parser.set_defaults(handler=run_apply)
 
 
@@ -88,6 +96,8 @@ def run_apply(args: argparse.Namespace) -> int:
         raise MissingInputError(f"input not found: {source}")
     if source.is_dir() and not args.output:
         raise MissingInputError("a folder input needs an output folder: -o OUTPUT_DIR")
+    if source.suffix.lower() in VIDEO_SUFFIXES and source.is_file():
+        return _apply_video(args, config, source)
     output = args.output or "stylized.png"
     if source.is_dir():
         check_output_folder(output, "-o")
@@ -103,4 +113,19 @@ def run_apply(args: argparse.Namespace) -> int:
     result = stylize_image(model, source, config)
     write_all([(functools.partial(save_png, result, settings=model.settings(config)), output)])
     print(f"wrote {output} ({result.shape[1]}x{result.shape[0]})")
+    return 0
+
+
+def _apply_video(args: argparse.Namespace, config: ApplyConfig, source: Path) -> int:
+    video = settings_from_args(VideoConfig, args)
+    output = args.output or "stylized.mp4"
+    check_output(output, "-o")
+    model = load_model(args.model, config.device)
+    controls = RunControls()
+    run = stylize_video(model, source, output, config, video, controls)
+    with stop_on_first_interrupt(controls, "the frames stylized so far"):
+        final = follow(run, lambda report: f"{report.frames_per_second:.1f} frames/s", show_bar=True)
+    if final.message:
+        print(final.message, file=sys.stderr)
+    print(f"wrote {output} ({final.step} frames, {final.frames_per_second:.1f} frames/s)")
     return 0

@@ -1,0 +1,192 @@
+"""Stylizing video frame by frame, with flicker held down and the sound kept.
+
+:class:`SteadyStylizer` takes the frames of one clip in order (from a file,
+a webcam); :func:`stylize_video` reads a video file through ffmpeg (from the
+``imageio-ffmpeg`` package) and writes an H.264 MP4 with the input's sound,
+reporting after every frame. :func:`flicker` measures the result.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import os
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..errors import ConfigError, ExportUnavailable, ImageError, MissingInputError
+from ..images import fitted_size, image_to_tensor, tensor_to_array
+from ..progress import Losses, Outcome, Progress, RunControls
+from .apply import FastModel
+from .config import ApplyConfig, VideoConfig
+
+VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"})
+OUTPUT_SUFFIX = ".mp4"
+CHANGE = 0.05  # input change (0..1, averaged over 5x5 pixels) at which a pixel counts as moving
+DEFAULT_FPS = 25.0  # when the file does not say
+
+
+class SteadyStylizer:
+    """Stylizes the frames of one clip in order; where the picture did not move, the output holds still.
+
+    Each output is ``lerp(stylized frame, previous output, hold)`` with
+    ``hold = steady * max(0, 1 - change / CHANGE)``: still areas become a
+    running average of their stylizations, so the network's frame-to-frame
+    jitter averages out, and moving areas are stylized afresh.
+    """
+
+    def __init__(self, model: FastModel, config: ApplyConfig, video: VideoConfig):
+        config.validate()
+        video.validate()
+        self.model, self.config, self.steady = model, config, video.steady
+        self._previous: tuple[torch.Tensor, torch.Tensor] | None = None  # last input and output
+
+    def __call__(self, frame: np.ndarray) -> np.ndarray:
+        """One HxWx3 uint8 frame in, its stylized frame out (same size)."""
+        image = image_to_tensor(frame, self.model.device)
+        styled = self.model.stylize_tensor(image, self.config)
+        with torch.inference_mode():
+            if self.steady > 0 and self._previous is not None and self._previous[0].shape == image.shape:
+                last_input, last_output = self._previous
+                change = (image - last_input).abs().mean(1, keepdim=True)
+                change = F.avg_pool2d(change, 5, stride=1, padding=2, count_include_pad=False)
+                hold = self.steady * (1 - change / CHANGE).clamp(min=0)
+                styled = torch.lerp(styled, last_output, hold)
+            self._previous = (image, styled)
+            return tensor_to_array(styled)
+
+
+def flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray]) -> float:
+    """Mean frame-to-frame change of ``outputs`` over that of ``inputs``: 1 means as jumpy as the input."""
+
+    def mean_change(frames: Sequence[np.ndarray]) -> float:
+        return float(np.mean([np.abs(b.astype(np.float32) - a).mean() for a, b in itertools.pairwise(frames)]))
+
+    return mean_change(outputs) / max(mean_change(inputs), 1e-6)
+
+
+@dataclass(kw_only=True)
+class VideoProgress(Progress):
+    """Where a video run stands: ``step`` frames of ``total_steps`` done (the total is ffmpeg's count)."""
+
+    frames_per_second: float
+    output: str | None = None  # on the last report: the file written
+
+
+@dataclass
+class VideoInfo:
+    """What ffmpeg says of a video file."""
+
+    size: tuple[int, int]  # width, height
+    fps: float
+    frames: int
+    has_audio: bool
+
+
+def probe_video(path: str | os.PathLike) -> VideoInfo:
+    """Size, frame rate, frame count and sound of a video; ImageError for anything ffmpeg cannot read."""
+    ffmpeg = _ffmpeg()
+    path = Path(path)
+    if not path.is_file():
+        raise MissingInputError(f"video not found: {path}")
+    try:
+        frames, _ = ffmpeg.count_frames_and_secs(str(path))
+        reader = ffmpeg.read_frames(str(path))
+        try:
+            meta = next(reader)
+        finally:
+            reader.close()
+    except (RuntimeError, OSError, StopIteration):
+        frames = 0
+    if not frames:
+        raise ImageError(f"{path.name} is not a readable video (ffmpeg finds no frames in it); choose an MP4, MOV, "
+                         "MKV, WebM or AVI file")
+    return VideoInfo(tuple(meta["size"]), float(meta["fps"]) or DEFAULT_FPS, frames, "audio_codec" in meta)
+
+
+def stylize_video(
+    model: FastModel,
+    source: str | os.PathLike,
+    output: str | os.PathLike,
+    config: ApplyConfig | None = None,
+    video: VideoConfig | None = None,
+    controls: RunControls | None = None,
+) -> Iterator[VideoProgress]:
+    """Stylize the video ``source`` into the MP4 ``output`` (with the source's sound); iterate for the reports.
+
+    Bad settings or an unreadable video raise a UserError here, before the first report. Sizes are
+    rounded to even numbers (H.264 needs them). A stop request ends the video at the frames done so far.
+    """
+    config, video, controls = config or ApplyConfig(), video or VideoConfig(), controls or RunControls()
+    if Path(output).suffix.lower() != OUTPUT_SUFFIX:
+        raise ConfigError(f"the stylized video is written as MP4: name it *.mp4, not {Path(output).name}")
+    stylizer = SteadyStylizer(model, config, video)
+    info = probe_video(source)
+    width, height = fitted_size(info.size, config.size) if config.size else info.size
+    size = (max(2, round(width / 2) * 2), max(2, round(height / 2) * 2))
+    return _run(stylizer, Path(source), Path(output), info, size, controls)
+
+
+def _run(
+    stylizer: SteadyStylizer, source: Path, output: Path, info: VideoInfo, size: tuple[int, int], controls: RunControls
+) -> Iterator[VideoProgress]:
+    ffmpeg = _ffmpeg()
+    scale = ["-vf", f"scale={size[0]}:{size[1]}:flags=lanczos"] if size != info.size else []
+    reader = ffmpeg.read_frames(str(source), output_params=scale)
+    quiet = logging.getLogger("imageio_ffmpeg")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # not its warning that the frames come scaled: we asked for that
+    try:
+        next(reader)  # the metadata
+    finally:
+        quiet.setLevel(level)
+    partial = output.with_name(output.name + ".partial")
+    writer = ffmpeg.write_frames(  # quality 6.5 is x264's CRF 17: no visible loss
+        str(partial), size, fps=info.fps, quality=6.5, macro_block_size=2, ffmpeg_log_level="error",
+        output_params=["-f", "mp4", "-shortest"],
+        audio_path=str(source) if info.has_audio else None, audio_codec="aac" if info.has_audio else None,
+    )
+    writer.send(None)  # start ffmpeg
+    start, done, outcome, complete = time.perf_counter(), 0, Outcome.FINISHED, False
+    try:
+        for raw in reader:
+            frame = np.frombuffer(raw, np.uint8).reshape(size[1], size[0], 3)
+            writer.send(np.ascontiguousarray(stylizer(frame)))
+            done += 1
+            elapsed = time.perf_counter() - start
+            total = max(info.frames, done)
+            yield VideoProgress(
+                step=done, total_steps=total, losses=Losses(), elapsed=elapsed,
+                eta_seconds=(total - done) * elapsed / done, frames_per_second=done / elapsed,
+            )
+            if controls.stop:
+                outcome = Outcome.STOPPED
+                break
+        complete = True
+    finally:
+        reader.close()
+        writer.close()
+        if not complete:  # an error, or the caller closed the run early: no half-written file stays
+            partial.unlink(missing_ok=True)
+    os.replace(partial, output)
+    elapsed = time.perf_counter() - start
+    yield VideoProgress(
+        step=done, total_steps=max(info.frames, done), losses=Losses(), elapsed=elapsed, eta_seconds=0.0,
+        frames_per_second=done / max(elapsed, 1e-9), output=str(output), outcome=outcome,
+        message=f"stopped after {done} of {info.frames} frames" if outcome is Outcome.STOPPED else None,
+    )
+
+
+def _ffmpeg():
+    """The ``imageio_ffmpeg`` module, which brings its own ffmpeg; ExportUnavailable without it."""
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        raise ExportUnavailable("video needs the imageio-ffmpeg package: pip install imageio-ffmpeg") from None
+    return imageio_ffmpeg
