@@ -5,12 +5,14 @@
 Rows, per size (longest side; the classic 4:3 pair, so 512 means 512x384):
 - floor: a bare VGG forward to the deepest layer plus backward to the input;
 - engine: seconds per function evaluation of stylekit's engine (L-BFGS);
+- regions: the same with three regions (vertical bands, each held to its own
+  painting's Gram matrices through masks at every style layer);
 - naive: the seed code's loop, recomputing content and style features every step;
 - fp32 floor: the floor without bf16 autocast (the engine uses bf16 on CUDA and on
   CPUs with native bf16; this column shows what that buys).
 Then peak RSS of an engine run at the largest size (in a fresh process), and the
 wall time for multi-scale and single-scale runs to reach the single-scale final loss.
-Targets: engine <= 1.15x floor, naive/engine >= 2.5, multi-scale <= 0.5x
+Targets: engine <= 1.15x floor, regions <= 1.10x engine, naive/engine >= 2.5, multi-scale <= 0.5x
 single-scale time, peak RSS at 512 on CPU <= 3 GB.
 """
 
@@ -25,6 +27,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from stylekit.config import StyleConfig
@@ -114,13 +117,26 @@ def naive_step(size: int):
     return lambda: optimizer.step(closure)
 
 
-def engine_seconds_per_step(size: int, steps: int) -> float:
-    """Per-step time of the engine, from report timestamps (set-up excluded)."""
-    config = StyleConfig(size=size, steps=steps + 2, multiscale=False, device=str(device()))
+BANDS = ("#ff0000", "#00ff00", "#0000ff")
+
+
+def three_bands(size: int) -> np.ndarray:
+    """A region map of three vertical bands, one per colour of BANDS."""
+    width = size * 4 // 3
+    band = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in BANDS], dtype=np.uint8)
+    return np.repeat(band[np.arange(width) * len(BANDS) // width][None], size, axis=0)
+
+
+def engine_seconds_per_step(size: int, steps: int, regions: bool = False) -> float:
+    """Per-step time of the engine, from report timestamps (set-up excluded); with ``regions``, three
+    regions, each with its own painting (the same file three times: the per-step cost is the same)."""
+    bands = [{"colour": colour, "style": index} for index, colour in enumerate(BANDS)] if regions else []
+    config = StyleConfig(size=size, steps=steps + 2, multiscale=False, device=str(device()), regions=bands)
     controls = Controls.from_config(config)
     controls.preview_every = 10**9  # the CLI's setting without a GIF
     stamps = []
-    for report in stylize(config, CONTENT, [STYLE], controls):
+    styles = [STYLE] * (len(bands) or 1)
+    for report in stylize(config, CONTENT, styles, controls, region_map=three_bands(size) if regions else None):
         sync()
         stamps.append(time.perf_counter())
     return (stamps[-2] - stamps[1]) / (len(stamps) - 3)
@@ -158,13 +174,20 @@ def main() -> None:
 
     name = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU, {torch.get_num_threads()} threads"
     print(f"device: {name}; torch {torch.__version__}; bf16 autocast: {uses_bf16(device())}")
-    print(f"{'size':>6} {'floor s':>9} {'engine s':>9} {'naive s':>9} {'engine/floor':>13} {'naive/engine':>13} {'fp32 floor s':>13}")
+    print(
+        f"{'size':>6} {'floor s':>9} {'engine s':>9} {'regions s':>10} {'naive s':>9} {'engine/floor':>13} "
+        f"{'regions/engine':>15} {'naive/engine':>13} {'fp32 floor s':>13}"
+    )
     for size in args.sizes:
         floor = timed(floor_step(size), args.steps)
         engine = engine_seconds_per_step(size, args.steps)
+        regions = engine_seconds_per_step(size, args.steps, regions=True)
         naive = timed(naive_step(size), max(3, args.steps // 3))
         fp32 = timed(floor_step(size, bf16=False), max(3, args.steps // 3))
-        print(f"{size:>6} {floor:>9.3f} {engine:>9.3f} {naive:>9.3f} {engine / floor:>13.2f} {naive / engine:>13.2f} {fp32:>13.3f}")
+        print(
+            f"{size:>6} {floor:>9.3f} {engine:>9.3f} {regions:>10.3f} {naive:>9.3f} {engine / floor:>13.2f} "
+            f"{regions / engine:>15.2f} {naive / engine:>13.2f} {fp32:>13.3f}"
+        )
 
     largest = max(args.sizes)
     child = subprocess.run(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 from .errors import ConfigError
+from .regions import REGIONS_EXAMPLE, check_regions
 from .settings import Settings, setting, validate_fields
 from .vgg import BACKBONES, layer_names
 
@@ -27,9 +29,23 @@ DEFAULT_STYLE_LAYERS = {"relu1_1": 1.0, "relu2_1": 1.0, "relu3_1": 1.0, "relu4_1
 DEFAULT_LEARNING_RATE = {"lbfgs": 1.0, "adam": 0.02, "sgd": 5e-5}
 
 
-# The settings a running optimization can change (its live controls), as recorded in ``steering``.
-STEERABLE = ("content_weight", "style_weight", "tv_weight", "learning_rate")
+# The settings a running optimization can change (its live controls), as recorded in ``steering``;
+# ``region_weights`` is a list, one weight per region.
+STEERABLE = ("content_weight", "style_weight", "tv_weight", "learning_rate", "region_weights")
 STEERING_EXAMPLE = '[{"step": 40, "style_weight": 20}, {"step": 80, "content_weight": 2}]'
+
+
+def parse_regions(text: str) -> list[dict]:
+    """Parse the JSON list of regions (``REGIONS_EXAMPLE``); an empty text is none."""
+    if not text.strip():
+        return []
+    try:
+        regions = json.loads(text)
+    except json.JSONDecodeError:
+        raise ConfigError(f"regions must be a JSON list like {REGIONS_EXAMPLE}") from None
+    if not isinstance(regions, list):
+        raise ConfigError(f"regions must be a JSON list like {REGIONS_EXAMPLE}")
+    return regions
 
 
 def parse_steering(text: str) -> list[dict[str, float]]:
@@ -54,7 +70,12 @@ def check_steering(changes: list[dict[str, float]]) -> None:
         values = {name: value for name, value in change.items() if name != "step"}
         if not values or not set(values) <= set(STEERABLE):
             raise ConfigError(f"a steering change sets one or more of {', '.join(STEERABLE)}; got {change!r}")
-        if any(value < 0 for value in values.values()) or values.get("learning_rate", 1) <= 0:
+        numbers = [*values.get("region_weights", []), *(v for name, v in values.items() if name != "region_weights")]
+        if not isinstance(values.get("region_weights", []), list) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in numbers
+        ):
+            raise ConfigError(f"steered values are numbers (region_weights a list of them); got {change!r}")
+        if any(value < 0 for value in numbers) or values.get("learning_rate", 1) <= 0:
             raise ConfigError(f"steered weights must not be negative, nor the learning rate zero: {change!r}")
 
 
@@ -119,7 +140,15 @@ class StyleConfig(Settings):
         0.7, help="with multi-scale: the share of the steps spent at full size (none: an equal share per scale)",
         minimum=0.05, maximum=1,
     )
-    steering: list[dict[str, float]] = setting(
+    regions: list[dict] = setting(
+        help=f"regions of the region map, as JSON, e.g. '{REGIONS_EXAMPLE}' (the command line builds them from "
+        "--region-style)", default_factory=list, parse=parse_regions, on_cli=False,
+    )
+    region_feather: float = setting(
+        0.01, help="softness of region borders: the blur's width as a share of the longest side", minimum=0,
+        maximum=0.2,
+    )
+    steering: list[dict] = setting(
         help=f"live changes to replay at their steps, as JSON, e.g. '{STEERING_EXAMPLE}' (every PNG records its run's)",
         default_factory=list, parse=parse_steering,
     )
@@ -136,6 +165,15 @@ class StyleConfig(Settings):
         validate_fields(self)
         check_layers(self.backbone, content=self.content_layers, style=self.style_layers)
         check_steering(self.steering)
+        check_regions(self.regions, num_styles)
+        if self.regions and self.style_blend is not None:
+            raise ConfigError("a blend of paintings and regions do not combine: give each region its painting")
+        for change in self.steering:
+            if "region_weights" in change and len(change["region_weights"]) != len(self.regions):
+                raise ConfigError(
+                    f"steering at step {change['step']} sets {len(change['region_weights'])} region weights "
+                    f"for {len(self.regions)} regions"
+                )
         if self.style_blend is not None:
             if len(self.style_blend) != num_styles:
                 raise ConfigError(

@@ -4,7 +4,9 @@
 match the content photo's and its Gram matrices match the style images'.
 It runs coarse to fine when ``config.multiscale`` is on: each scale starts
 from the upsampled result of the previous one, and targets are computed once
-per scale. Every step yields a :class:`StylizeProgress`; the last one
+per scale. With ``config.regions`` and a region map, each region of the photo
+is held to its own painting's Gram matrices (or to none: the photo is kept
+there), through masks at every style layer's resolution. Every step yields a :class:`StylizeProgress`; the last one
 carries the full-size result and the run's :class:`~stylekit.progress.Outcome`.
 """
 
@@ -26,8 +28,11 @@ from .devices import check_size, check_style_size, resolve_device, uses_bf16
 from .errors import ConfigError
 from .images import fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from .lbfgs import LBFGS
-from .losses import blend_grams, content_loss, gram_matrix, normalized, style_loss, tv_loss
+from .losses import (
+    MaskedPositions, blend_grams, content_loss, gram_matrix, normalized, region_style_losses, style_loss, tv_loss,
+)
 from .progress import Losses, Outcome, Progress, RunControls
+from .regions import masks_at, region_masks, region_weights
 from .vgg import layer_names, load_backbone
 
 SGD_DECAY = 0.96  # SGD learning rate multiplier every SGD_DECAY_EVERY steps (Keras example)
@@ -42,13 +47,14 @@ class Controls(RunControls):
     Another thread (a UI slider) may change them at any time; a change takes
     effect at the next step. When a loss weight changes, L-BFGS keeps its
     curvature history rescaled to the new objective; Adam keeps its moment
-    estimates.
+    estimates. ``region_weights`` multiply the style weight per region.
     """
 
     content_weight: float
     style_weight: float
     tv_weight: float
     learning_rate: float
+    region_weights: list[float] = field(default_factory=list)
     preview_every: int = 1
 
     @classmethod
@@ -58,14 +64,19 @@ class Controls(RunControls):
             style_weight=config.style_weight,
             tv_weight=config.tv_weight,
             learning_rate=config.effective_learning_rate(),
+            region_weights=region_weights(config.regions),
         )
 
-    def loss_weights(self) -> tuple[float, float, float]:
-        return (self.content_weight, self.style_weight, self.tv_weight)
+    def loss_weights(self, styled: Sequence[int] = ()) -> tuple[float, ...]:
+        """The weights of the loss terms: content, style (one per region of ``styled``, else one), TV."""
+        style = [self.style_weight * self.region_weights[i] for i in styled] if styled else [self.style_weight]
+        return (self.content_weight, *style, self.tv_weight)
 
-    def steerable(self) -> dict[str, float]:
+    def steerable(self) -> dict[str, float | list[float]]:
         """The values of the controls a run records when they change (``StyleConfig.steering``)."""
-        return {name: getattr(self, name) for name in STEERABLE}
+        values = {name: getattr(self, name) for name in STEERABLE}
+        values["region_weights"] = list(self.region_weights)
+        return values
 
 
 @dataclass(kw_only=True)
@@ -79,6 +90,7 @@ class StylizeProgress(Progress):
     preview: np.ndarray | None = None  # uint8 RGB, at the current scale's size
     result: np.ndarray | None = None  # uint8 RGB at full size, on the last report only
     settings: dict = field(default_factory=dict)  # on the last report: the settings, with the run's steering
+    region_map: np.ndarray | None = None  # on the last report of a run with regions: the map as used, uint8 RGB
 
 
 def scale_sizes(size: int, min_size: int, multiscale: bool) -> list[int]:
@@ -120,6 +132,17 @@ class _Scale:
     content_targets: dict[str, Tensor]
     style_grams: dict[str, Tensor]
     styles: list[Tensor]
+    masks: Tensor | None = None  # with regions: (1, K, H, W) soft masks at this scale
+    region_grams: list[dict[str, Tensor] | None] = field(default_factory=list)  # per region; None keeps the photo
+    layer_masks: dict[str, list[MaskedPositions]] = field(default_factory=dict)  # per style layer, per region
+
+    def masks_for(self, features: dict[str, Tensor]) -> dict[str, list[MaskedPositions]]:
+        """The region masks at the resolution of each of ``features`` (computed once per scale)."""
+        for name, activations in features.items():
+            if name not in self.layer_masks:
+                masks = masks_at(self.masks, *activations.shape[-2:]).to(activations.device)
+                self.layer_masks[name] = [MaskedPositions.of(mask) for mask in masks[0]]
+        return self.layer_masks
 
     def output(self, image: Tensor, keep_colors: str) -> Tensor:
         """The optimized tensor as the user sees it."""
@@ -131,7 +154,7 @@ class _Scale:
 class _Run:
     """State of one stylization; ``frames()`` drives it."""
 
-    def __init__(self, config, content, styles, controls, init_image):
+    def __init__(self, config, content, styles, controls, init_image, region_map):
         if not styles:
             raise ConfigError("at least one style image is needed")
         config.validate(len(styles))
@@ -144,6 +167,10 @@ class _Run:
         self.init_image = load_image(init_image) if init_image is not None else None
         if config.init == "image" and self.init_image is None:
             raise ConfigError("init 'image' needs an init image (--init-image)")
+        if bool(config.regions) != (region_map is not None):
+            raise ConfigError("regions need both a region map and a list of regions (a painting per colour)")
+        self.region_map = load_image(region_map) if region_map is not None else None
+        self.styled = [i for i, region in enumerate(config.regions) if region.get("style") is not None]
         self.content_layers = normalized(config.content_layers)
         self.style_layers = normalized(config.style_layers)
         self.layers = set(self.content_layers) | set(self.style_layers)
@@ -155,6 +182,7 @@ class _Run:
         images = [("the photo", self.content, config.size)]
         images += [(f"style image {i}", style, style_side) for i, style in enumerate(self.styles, 1)]
         self.warnings = [note for what, image, side in images if (note := self._size_note(what, image, side))]
+        self.full_masks, self.region_map_used = self._region_masks(config.size)
         sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
         self.steps = allocate_steps(config.steps, len(sizes), config.finest_share)
         self.sizes = sizes[len(sizes) - len(self.steps):]
@@ -164,6 +192,7 @@ class _Run:
         self.cost_done = 0.0
         self.step = 0
         self.last_losses = Losses()
+        self.last_terms: list[float] = []  # the latest step's loss terms, as ordered by Controls.loss_weights
         self.replay: dict[int, list[dict]] = {}  # changes to replay, by step
         for change in config.steering:
             self.replay.setdefault(int(change["step"]), []).append(change)
@@ -192,6 +221,17 @@ class _Run:
             )
         return None
 
+    def _region_masks(self, size: int) -> tuple[Tensor | None, np.ndarray | None]:
+        """The soft region masks at the output size and the map snapped to the region colours (None, None
+        without regions); notes on an adjusted map join the warnings."""
+        if self.region_map is None:
+            return None, None
+        masks, snapped, notes = region_masks(
+            self.region_map, self.config.regions, self._fitted(self.content, size), self.config.region_feather
+        )
+        self.warnings += notes
+        return masks.to(self.device), snapped
+
     def _tensor(self, image) -> Tensor:
         return image_to_tensor(image, self.device).contiguous()
 
@@ -217,7 +257,11 @@ class _Run:
             grams = [{k: gram_matrix(v) for k, v in self._features(s, self.style_layers).items()} for s in styles]
         blend = config.style_blend or [1.0] * len(styles)
         h, w = content.shape[-2:]
-        return _Scale((w, h), content, content_colour, content_targets, blend_grams(grams, blend), styles)
+        scale = _Scale((w, h), content, content_colour, content_targets, blend_grams(grams, blend), styles)
+        if self.full_masks is not None:
+            scale.masks = masks_at(self.full_masks, h, w)
+            scale.region_grams = [grams[r["style"]] if r.get("style") is not None else None for r in config.regions]
+        return scale
 
     def _initial_image(self, scale: _Scale, previous: Tensor | None) -> Tensor:
         w, h = scale.size
@@ -226,7 +270,7 @@ class _Run:
         elif self.config.init == "content":
             image = scale.content.clone()
         elif self.config.init == "recolored":
-            image = color.match_color_statistics(scale.content, scale.styles[0])
+            image = self._recolored(scale)
         elif self.config.init == "noise":
             generator = torch.Generator().manual_seed(self.config.seed)
             image = torch.rand(1, 3, h, w, generator=generator).to(self.device)
@@ -236,6 +280,17 @@ class _Run:
             if self.config.keep_colors == "luminance":
                 image = color.luminance(image)
         return image.detach().contiguous().requires_grad_(True)
+
+    def _recolored(self, scale: _Scale) -> Tensor:
+        """The photo in its painting's colours: each region in its own painting's (the photo's where it is
+        kept), blended by the soft masks."""
+        if scale.masks is None:
+            return color.match_color_statistics(scale.content, scale.styles[0])
+        recoloured = [
+            scale.content if r.get("style") is None else color.match_color_statistics(scale.content, scale.styles[r["style"]])
+            for r in self.config.regions
+        ]
+        return sum(scale.masks[:, i : i + 1] * image for i, image in enumerate(recoloured))
 
     def _optimizer(self, image: Tensor) -> LBFGS | torch.optim.Optimizer:
         lr = self.controls.learning_rate
@@ -249,15 +304,21 @@ class _Run:
     def _objective(self, image: Tensor, scale: _Scale, weights, losses_out: list) -> Tensor:
         """Weighted loss times the pixel count (so gradient sizes do not depend on size).
 
-        Optimizers call it with grad enabled.
+        ``weights``: one per term (content, style per styled region or one, TV). Fills ``losses_out`` with
+        the reported losses (the style one summed over regions), then each term. Optimizers call it with
+        grad enabled.
         """
-        cw, sw, tw = weights
         features = self._features(image, self.layers)
         c = content_loss(features, scale.content_targets, self.content_layers)
-        s = style_loss(features, scale.style_grams, self.style_layers)
+        if scale.masks is None:
+            styles = [style_loss(features, scale.style_grams, self.style_layers)]
+        else:
+            masks = scale.masks_for({name: features[name] for name in self.style_layers})
+            styles = region_style_losses(features, scale.region_grams, masks, self.style_layers)
         t = tv_loss(image.float(), self.config.tv_kind)
-        total = cw * c + sw * s + tw * t
-        losses_out[:] = [c.detach(), s.detach(), t.detach(), total.detach()]
+        terms = [c, *styles, t]
+        total = sum(w * term for w, term in zip(weights, terms))
+        losses_out[:] = [c.detach(), sum(styles).detach(), t.detach(), total.detach(), *(term.detach() for term in terms)]
         return total * (scale.size[0] * scale.size[1])
 
     def _steer(self) -> dict[str, float] | None:
@@ -267,7 +328,7 @@ class _Run:
         for change in self.replay.get(number, ()):
             for name, value in change.items():
                 if name != "step":
-                    setattr(self.controls, name, float(value))
+                    setattr(self.controls, name, [float(v) for v in value] if isinstance(value, list) else float(value))
         now = self.controls.steerable()
         changed = {name: value for name, value in now.items() if value != self.steerable[name]}
         self.steerable = now
@@ -281,11 +342,10 @@ class _Run:
         steps tiny, so the picture stalled)."""
         if self.config.optimizer != "lbfgs":
             return
-        losses = self.last_losses
-        terms = (losses.content, losses.style, losses.tv)
+        terms = self.last_terms
         before = sum(w * t for w, t in zip(old, terms))
         after = sum(w * t for w, t in zip(new, terms))
-        if math.isfinite(before) and math.isfinite(after) and before > 0 and after > 0:
+        if terms and math.isfinite(before) and math.isfinite(after) and before > 0 and after > 0:
             optimizer.rescale(after / before)
         else:
             optimizer.reset()  # nothing to scale by (no step yet, or a weight set to 0 leaving nothing)
@@ -307,14 +367,14 @@ class _Run:
             image = self._initial_image(scale, image)
             optimizer = self._optimizer(image)
             scale_start, last_good = time.perf_counter(), image.detach().clone()
-            applied = self.controls.loss_weights()
+            applied = self.controls.loss_weights(self.styled)
             for step_in_scale in range(steps):
                 if self.controls.stop:
                     outcome = Outcome.STOPPED
                     message = f"stopped at step {self.step} of {total_steps}; kept the latest image"
                     break
                 steered = self._steer()
-                weights = self.controls.loss_weights()
+                weights = self.controls.loss_weights(self.styled)
                 if steered and weights != applied:
                     self._weights_changed(optimizer, applied, weights)
                 applied = weights
@@ -329,7 +389,8 @@ class _Run:
                     return objective
 
                 optimizer.step(closure)
-                values = Losses(*torch.stack(losses).tolist())
+                numbers = torch.stack(losses).tolist()
+                values = Losses(*numbers[:4])
                 if not (math.isfinite(values.total) and torch.isfinite(image).all()):
                     with torch.no_grad():
                         image.copy_(last_good)
@@ -344,7 +405,7 @@ class _Run:
                     with torch.no_grad():
                         image.clamp_(0, 1)
                 last_good.copy_(image.detach())
-                self.last_losses = values
+                self.last_losses, self.last_terms = values, numbers[4:]
                 self.step += 1
                 self.cost_done += self.scale_pixels[index]
                 last_of_scale = step_in_scale == steps - 1
@@ -398,6 +459,7 @@ class _Run:
             outcome=outcome,
             message=message,
             settings=settings,
+            region_map=self.region_map_used,
         )
 
 
@@ -407,6 +469,7 @@ def stylize(
     styles: Sequence,
     controls: Controls | None = None,
     init_image=None,
+    region_map=None,
 ) -> Iterator[StylizeProgress]:
     """Stylize ``content`` (path, bytes, PIL image or array) after ``styles``.
 
@@ -416,7 +479,8 @@ def stylize(
     a stop request or a divergence ends the run cleanly, keeping the latest good
     image. Images narrower than the backbone needs are stretched to its least
     size; the last report's ``message`` then warns of it. Pass ``controls`` to
-    steer the run while it goes.
+    steer the run while it goes. With ``config.regions``, pass the ``region_map`` (an image, a colour per
+    region; see :mod:`stylekit.regions`); the last report carries it as used.
     """
-    run = _Run(config, content, styles, controls, init_image)
+    run = _Run(config, content, styles, controls, init_image, region_map)
     return run.reports()

@@ -9,23 +9,67 @@ the content/style/TV weights thus mean the same thing for every backbone and
 size, and equal layer weights give each layer an equal say.
 
 Gram matrices are divided by the number of positions (H*W), so a style target
-computed at one size serves an image of another size.
+computed at one size serves an image of another size. A masked Gram matrix
+(one region's) weighs each position by the mask and divides by the mask's sum,
+so a small region is held to its target as firmly as the whole image is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
+import torch
 from torch import Tensor
 
 EPS = 1e-8
+MASK_CUTOFF = 1e-3  # mask values below this are left out of a region's Gram matrix
+
+
+class _SymmetricGram(torch.autograd.Function):
+    """``y @ y^T`` for (B, C, N) ``y``, whose backward is one matrix product, not the two autograd makes."""
+
+    @staticmethod
+    def forward(ctx, flat: Tensor) -> Tensor:
+        ctx.save_for_backward(flat)
+        return flat @ flat.transpose(1, 2)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> Tensor:
+        (flat,) = ctx.saved_tensors
+        return (grad + grad.transpose(1, 2)) @ flat
 
 
 def gram_matrix(features: Tensor) -> Tensor:
     """(B, C, H, W) activations to (B, C, C) Gram matrices divided by H*W, in fp32."""
     b, c, h, w = features.shape
-    flat = features.float().reshape(b, c, h * w)
-    return flat @ flat.transpose(1, 2) / (h * w)
+    return _SymmetricGram.apply(features.float().reshape(b, c, h * w)) / (h * w)
+
+
+@dataclass(frozen=True)
+class MaskedPositions:
+    """A soft mask at one layer's resolution, as the flat positions where it counts and its values there."""
+
+    positions: Tensor  # flat indices into H*W
+    roots: Tensor  # square roots of the mask's values at those positions
+    area: Tensor  # the mask's sum
+
+    @classmethod
+    def of(cls, mask: Tensor) -> "MaskedPositions":
+        """From an (H, W) mask in 0..1."""
+        flat = mask.float().reshape(-1)
+        positions = (flat > MASK_CUTOFF).nonzero().squeeze(1)
+        values = flat[positions]
+        return cls(positions, values.sqrt(), values.sum())
+
+
+def masked_gram(features: Tensor, mask: MaskedPositions) -> Tensor:
+    """The Gram matrix of (B, C, H, W) activations with each position weighted by the mask, divided by the
+    mask's sum, in fp32 (a mask of ones gives :func:`gram_matrix`). Only the positions where the mask counts
+    are multiplied, so regions that tile the image cost about one Gram matrix together, plus the picking."""
+    b, c, h, w = features.shape
+    picked = features.reshape(b, c, h * w).index_select(2, mask.positions).float() * mask.roots
+    return _SymmetricGram.apply(picked) / (mask.area + EPS)
 
 
 def relative_mse(x: Tensor, target: Tensor) -> Tensor:
@@ -48,6 +92,24 @@ def style_loss(
     return sum(
         w * relative_mse(gram_matrix(features[name]), target_grams[name]) for name, w in layer_weights.items()
     )
+
+
+def region_style_losses(
+    features: Mapping[str, Tensor],
+    targets_by_region: Sequence[Mapping[str, Tensor] | None],
+    layer_masks: Mapping[str, Sequence[MaskedPositions]],
+    layer_weights: Mapping[str, float],
+) -> list[Tensor]:
+    """The style loss of each region that has targets (None: a region keeping the photo, left out).
+
+    ``layer_masks[name][k]`` is region k's mask at that layer's resolution.
+    """
+    return [
+        sum(w * relative_mse(masked_gram(features[name], layer_masks[name][k]), targets[name])
+            for name, w in layer_weights.items())
+        for k, targets in enumerate(targets_by_region)
+        if targets is not None
+    ]
 
 
 def blend_grams(grams: Sequence[Mapping[str, Tensor]], weights: Sequence[float]) -> dict[str, Tensor]:

@@ -1,0 +1,150 @@
+"""Spatial control (Gatys et al. 2017): a painting, or none, per region of the photo.
+
+Regions come as a *region map*: an image with one flat colour per region, each
+colour listed in ``StyleConfig.regions`` with its painting (an index into the
+style images, or ``None`` to keep the photo there) and its weight. Every pixel
+belongs to the listed colour nearest its own, so anti-aliased brush strokes
+and JPEG-saved maps work; then the borders are feathered by a Gaussian blur,
+so the soft masks still sum to 1 everywhere and neighbouring regions blend as
+smoothly as the masks do. Transparent pixels read as white (as every image
+stylekit loads does).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PIL import Image, ImageColor
+from torch import Tensor
+
+from .errors import ConfigError
+
+KEEP = "keep"  # how the command line and the docs name "no painting: keep the photo here"
+REGIONS_EXAMPLE = '[{"colour": "#ff0000", "style": 0, "weight": 2}, {"colour": "#ffffff", "style": null}]'
+STRAY_SHARE = 0.005  # a colour matching no region on more than this share of the map is refused
+MATCH_DISTANCE = 100.0  # RGB distance (0..441) within which a pixel counts as a listed colour
+ASPECT_TOLERANCE = 0.02  # a map whose aspect ratio differs more than this from the photo's is noted
+
+
+def parse_colour(text: str) -> tuple[int, int, int]:
+    """``"#ff0000"``, ``"#f00"``, ``"ff0000"`` or a CSS colour name to RGB; raises ConfigError."""
+    text = text.strip()
+    candidates = [text, f"#{text}"] if not text.startswith("#") else [text]
+    for candidate in candidates:
+        try:
+            return ImageColor.getrgb(candidate)[:3]
+        except ValueError:
+            continue
+    raise ConfigError(f"{text!r} is not a colour: write it as #rrggbb (e.g. #ff0000) or a name such as red")
+
+
+def colour_hex(rgb: Sequence[int]) -> str:
+    """RGB to ``"#rrggbb"``."""
+    return "#" + "".join(f"{int(v):02x}" for v in rgb[:3])
+
+
+def check_regions(regions: list[dict], num_styles: int) -> None:
+    """Raise ConfigError unless each region names a distinct colour, a style image (or none) and a weight."""
+    if not regions:
+        return
+    seen: set[tuple[int, int, int]] = set()
+    used: set[int] = set()
+    for number, region in enumerate(regions, 1):
+        if not isinstance(region, dict) or "colour" not in region or not isinstance(region["colour"], str):
+            raise ConfigError(f"region {number} needs a \"colour\", like {REGIONS_EXAMPLE}")
+        rgb = parse_colour(region["colour"])
+        if rgb in seen:
+            raise ConfigError(f"two regions have the colour {colour_hex(rgb)}; give each region its own colour")
+        seen.add(rgb)
+        style = region.get("style")
+        if style is not None and (isinstance(style, bool) or not isinstance(style, int) or not 0 <= style < num_styles):
+            raise ConfigError(
+                f"region {region['colour']} names style image {style!r}, but there are {num_styles} "
+                f"(numbered from 0); use null to keep the photo there"
+            )
+        weight = region.get("weight", 1.0)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            raise ConfigError(f"region {region['colour']} has weight {weight!r}; a weight is a number of at least 0")
+        if style is not None:
+            used.add(style)
+    if not used:
+        raise ConfigError("every region keeps the photo: give at least one region a painting")
+    unused = sorted(set(range(num_styles)) - used)
+    if unused:
+        raise ConfigError(f"style image {unused[0]} is used by no region; give it a region or leave it out")
+
+
+def region_weights(regions: list[dict]) -> list[float]:
+    """Each region's style weight (a multiplier of the style weight), 1 where none is given."""
+    return [float(region.get("weight", 1.0)) for region in regions]
+
+
+def region_masks(
+    region_map: Image.Image, regions: list[dict], size: tuple[int, int], feather: float
+) -> tuple[Tensor, np.ndarray, list[str]]:
+    """Soft masks (1, regions, H, W) at ``size`` (width, height), the map snapped to the region colours
+    (uint8 RGB at ``size``), and notes on what was adjusted.
+
+    ``feather`` is the blur's standard deviation as a share of the longest side. Raises ConfigError for
+    a colour with no region or a region with no pixels.
+    """
+    notes = []
+    if abs(math.log((region_map.width / region_map.height) / (size[0] / size[1]))) > ASPECT_TOLERANCE:
+        notes.append(
+            f"the region map is {region_map.width}x{region_map.height} but the photo's shape is "
+            f"{size[0]}x{size[1]}: it was stretched to fit, so check that the regions line up"
+        )
+    pixels = np.asarray(region_map.convert("RGB").resize(size, Image.Resampling.NEAREST), dtype=np.float32)
+    colours = np.array([parse_colour(region["colour"]) for region in regions], dtype=np.float32)
+    distances = np.linalg.norm(pixels[:, :, None, :] - colours[None, None], axis=-1)
+    nearest = distances.argmin(axis=-1)
+    _refuse_stray_colours(pixels, distances.min(axis=-1) > MATCH_DISTANCE)
+    counts = np.bincount(nearest.ravel(), minlength=len(regions))
+    for region, count in zip(regions, counts):
+        if count == 0:
+            raise ConfigError(
+                f"region {region['colour']} covers no pixel of the region map: paint it, or leave that region out"
+            )
+    one_hot = torch.from_numpy(np.eye(len(regions), dtype=np.float32)[nearest]).permute(2, 0, 1)[None]
+    masks = _blurred(one_hot, feather * max(size))
+    snapped = colours[nearest].astype(np.uint8)
+    return masks, snapped, notes
+
+
+def _refuse_stray_colours(pixels: np.ndarray, stray: np.ndarray) -> None:
+    """Raise ConfigError when pixels far from every region colour cover more than STRAY_SHARE of the map."""
+    share = stray.mean()
+    if share <= STRAY_SHARE:
+        return
+    values, counts = np.unique((pixels[stray] // 16 * 16 + 8).astype(np.uint8), axis=0, return_counts=True)
+    common = colour_hex(values[counts.argmax()])
+    raise ConfigError(
+        f"the region map has colours near {common} on {share:.0%} of it, and no region has that colour: "
+        f"add a region for it (with a painting, or keeping the photo), or repaint those parts"
+    )
+
+
+def _blurred(masks: Tensor, sigma: float) -> Tensor:
+    """A separable Gaussian blur of (1, K, H, W) masks, edges replicated; sums over K stay 1."""
+    if sigma < 0.5:
+        return masks
+    radius = min(int(3 * sigma), min(masks.shape[-2:]) - 1)
+    offsets = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-(offsets**2) / (2 * sigma**2))
+    kernel /= kernel.sum()
+    k = masks.shape[1]
+    padded = F.pad(masks, (radius, radius, 0, 0), mode="replicate")
+    rows = F.conv2d(padded, kernel.view(1, 1, 1, -1).repeat(k, 1, 1, 1), groups=k)
+    padded = F.pad(rows, (0, 0, radius, radius), mode="replicate")
+    return F.conv2d(padded, kernel.view(1, 1, -1, 1).repeat(k, 1, 1, 1), groups=k)
+
+
+def masks_at(masks: Tensor, height: int, width: int) -> Tensor:
+    """Masks (1, K, H, W) averaged down (or resized) to ``height`` x ``width``."""
+    if masks.shape[-2:] == (height, width):
+        return masks
+    return F.interpolate(masks, size=(height, width), mode="area" if height <= masks.shape[-2] else "bilinear")
