@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import wave
 
-import imageio_ffmpeg
 import numpy as np
 import pytest
 from fakes import synthetic_photo
@@ -15,7 +14,7 @@ from stylekit.fast import ApplyConfig, TransformerNet, load_model
 from stylekit.fast.checkpoint import save_checkpoint
 from stylekit.fast.config import VideoConfig
 from stylekit.fast.network import NETWORKS
-from stylekit.fast.video import SteadyStylizer, flicker, probe_video, stylize_video
+from stylekit.fast.video import SteadyStylizer, flicker, probe_video, stylize_video, video_writer
 from stylekit.progress import Outcome, RunControls
 
 
@@ -40,7 +39,7 @@ def still_clip(count: int, width: int = 48, height: int = 32, noise: float = 4.0
 
 
 def write_clip(path, frames: list[np.ndarray], sound: bool = False, fps: int = 10) -> str:
-    """An H.264 MP4 of ``frames``, with a 440 Hz tone as its sound track when asked."""
+    """An MP4 of ``frames``, with a 440 Hz tone as its sound track when asked."""
     audio = None
     if sound:
         audio = path.with_suffix(".wav")
@@ -49,11 +48,7 @@ def write_clip(path, frames: list[np.ndarray], sound: bool = False, fps: int = 1
             tone = np.sin(np.arange(8000 * len(frames) // fps) * 2 * np.pi * 440 / 8000)
             file.writeframes((tone * 20000).astype(np.int16).tobytes())
     height, width = frames[0].shape[:2]
-    writer = imageio_ffmpeg.write_frames(
-        str(path), (width, height), fps=fps, macro_block_size=2, ffmpeg_log_level="error",
-        audio_path=str(audio) if audio else None, audio_codec="aac" if audio else None,
-    )
-    writer.send(None)
+    writer = video_writer(path, (width, height), fps, audio)
     for frame in frames:
         writer.send(frame)
     writer.close()

@@ -147,12 +147,7 @@ def _run(
     finally:
         quiet.setLevel(level)
     partial = output.with_name(output.name + ".partial")
-    writer = ffmpeg.write_frames(  # quality 6.5 is x264's CRF 17: no visible loss
-        str(partial), size, fps=info.fps, quality=6.5, macro_block_size=2, ffmpeg_log_level="error",
-        output_params=["-f", "mp4", "-shortest"],
-        audio_path=str(source) if info.has_audio else None, audio_codec="aac" if info.has_audio else None,
-    )
-    writer.send(None)  # start ffmpeg
+    writer = video_writer(partial, size, info.fps, source if info.has_audio else None)
     start, done, outcome, complete = time.perf_counter(), 0, Outcome.FINISHED, False
     try:
         for raw in reader:
@@ -181,6 +176,20 @@ def _run(
         frames_per_second=done / max(elapsed, 1e-9), output=str(output), outcome=outcome,
         message=f"stopped after {done} of {info.frames} frames" if outcome is Outcome.STOPPED else None,
     )
+
+
+def video_writer(path: str | os.PathLike, size: tuple[int, int], fps: float, sound: str | os.PathLike | None = None):
+    """A started ffmpeg writer of an H.264 MP4 (even sides) with ``sound``'s first audio track, if given.
+
+    ``send`` it HxWx3 uint8 frames, then ``close`` it.
+    """
+    writer = _ffmpeg().write_frames(  # quality 6.5 is x264's CRF 17: no visible loss
+        str(path), size, fps=fps, quality=6.5, macro_block_size=2, ffmpeg_log_level="error",
+        output_params=["-f", "mp4", "-shortest"],
+        audio_path=None if sound is None else str(sound), audio_codec=None if sound is None else "aac",
+    )
+    writer.send(None)  # starts ffmpeg
+    return writer
 
 
 def _ffmpeg():
