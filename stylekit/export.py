@@ -1,7 +1,9 @@
-"""Export: PNGs with embedded run settings, and progression animations (GIF, MP4)."""
+"""Export: PNGs with embedded run settings (and region map), and progression animations (GIF, MP4)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import json
 import os
@@ -13,10 +15,12 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from .errors import ExportUnavailable, ImageError
-from .images import resize_to_longest
+from .images import load_image, resize_to_longest
 
 SETTINGS_KEY = "stylekit"
+REGION_MAP_KEY = "stylekit-regions"  # the region map of a run with regions, a base64 PNG
 MAX_SETTINGS_CHARS = 64 * 1024  # far above any real settings; longer text is not ours
+MAX_REGION_MAP_CHARS = 8 * 2**20
 _MP4_HOLD_S = 1.5
 
 PathLike = str | os.PathLike
@@ -26,9 +30,30 @@ def save_png(
     image: Image.Image | np.ndarray,
     path: PathLike | BinaryIO,
     settings: dict | None = None,
+    region_map: np.ndarray | None = None,
 ) -> None:
-    """Write `image` as PNG to a path or binary file, embedding `settings` as JSON when given."""
-    _as_pil(image).save(path, format="PNG", pnginfo=_settings_chunk(settings))
+    """Write `image` as PNG to a path or binary file, embedding `settings` as JSON and the run's
+    `region_map` (uint8 RGB) when given."""
+    _as_pil(image).save(path, format="PNG", pnginfo=_text_chunks(settings, region_map))
+
+
+def read_region_map(source: PathLike | bytes | Image.Image) -> Image.Image | None:
+    """The region map embedded by save_png, or None if the image carries none (or a broken one)."""
+    if isinstance(source, Image.Image):
+        text = source.info.get(REGION_MAP_KEY)
+    else:
+        opened = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+        try:
+            with Image.open(opened) as image:
+                text = image.info.get(REGION_MAP_KEY)
+        except (OSError, ValueError) as error:
+            raise ImageError(f"cannot read this file ({error}); choose a PNG exported by stylekit") from error
+    if not isinstance(text, str) or len(text) > MAX_REGION_MAP_CHARS:
+        return None
+    try:
+        return load_image(base64.b64decode(text, validate=True))
+    except (binascii.Error, ImageError):
+        return None
 
 
 def read_settings(source: PathLike | bytes | Image.Image) -> dict | None:
@@ -53,12 +78,17 @@ def _as_pil(image: Image.Image | np.ndarray) -> Image.Image:
     return Image.fromarray(_checked_frame(image))
 
 
-def _settings_chunk(settings: dict | None) -> PngInfo | None:
-    """Build the PNG text chunk holding `settings` as JSON, or None without settings."""
-    if settings is None:
+def _text_chunks(settings: dict | None, region_map: np.ndarray | None) -> PngInfo | None:
+    """The PNG text chunks holding `settings` as JSON and the region map as a base64 PNG (None: neither)."""
+    if settings is None and region_map is None:
         return None
     info = PngInfo()
-    info.add_itxt(SETTINGS_KEY, json.dumps(settings))
+    if settings is not None:
+        info.add_itxt(SETTINGS_KEY, json.dumps(settings))
+    if region_map is not None:
+        encoded = io.BytesIO()
+        Image.fromarray(_checked_frame(region_map)).save(encoded, format="PNG", optimize=True)
+        info.add_text(REGION_MAP_KEY, base64.b64encode(encoded.getvalue()).decode("ascii"), zip=True)
     return info
 
 

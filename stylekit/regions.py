@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageColor
+from PIL import Image, ImageColor, ImageFilter
 from torch import Tensor
 
 from .errors import ConfigError
@@ -27,6 +27,7 @@ KEEP = "keep"  # how the command line and the docs name "no painting: keep the p
 REGIONS_EXAMPLE = '[{"colour": "#ff0000", "style": 0, "weight": 2}, {"colour": "#ffffff", "style": null}]'
 STRAY_SHARE = 0.005  # a colour matching no region on more than this share of the map is refused
 MATCH_DISTANCE = 100.0  # RGB distance (0..441) within which a pixel counts as a listed colour
+EDGE_WIDTH = 5  # blended pixels in strips this narrow are a brush's soft edge, not a colour of their own
 ASPECT_TOLERANCE = 0.02  # a map whose aspect ratio differs more than this from the photo's is noted
 
 
@@ -116,14 +117,16 @@ def region_masks(
 
 
 def _refuse_stray_colours(pixels: np.ndarray, stray: np.ndarray) -> None:
-    """Raise ConfigError when pixels far from every region colour cover more than STRAY_SHARE of the map."""
-    share = stray.mean()
-    if share <= STRAY_SHARE:
+    """Raise ConfigError when pixels far from every region colour cover more than STRAY_SHARE of the map
+    (strips narrower than EDGE_WIDTH left out: anti-aliased edges between regions)."""
+    eroded = Image.fromarray(stray.astype(np.uint8) * 255).filter(ImageFilter.MinFilter(EDGE_WIDTH))
+    if (np.asarray(eroded) > 0).mean() <= STRAY_SHARE:
         return
-    values, counts = np.unique((pixels[stray] // 16 * 16 + 8).astype(np.uint8), axis=0, return_counts=True)
+    values, counts = np.unique(pixels[stray].astype(np.uint8), axis=0, return_counts=True)
     common = colour_hex(values[counts.argmax()])
     raise ConfigError(
-        f"the region map has colours near {common} on {share:.0%} of it, and no region has that colour: "
+        f"the region map has {common} (and colours near it) on {stray.mean():.0%} of it, and no region has "
+        "that colour: "
         f"add a region for it (with a painting, or keeping the photo), or repaint those parts"
     )
 

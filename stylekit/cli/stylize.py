@@ -1,15 +1,22 @@
-"""``stylekit stylize CONTENT STYLE [STYLE ...]``: optimize a photo towards one or more paintings."""
+"""``stylekit stylize CONTENT STYLE [STYLE ...]``: optimize a photo towards one or more paintings.
+
+With ``--regions MAP --region-style COLOUR=PAINTING[:WEIGHT] ...``, each colour of the region map gets its
+own painting (``keep`` keeps the photo there) instead.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 import json
 import sys
+from pathlib import Path
 
 from ..config import StyleConfig
 from ..engine import Controls, StylizeProgress, stylize
 from ..errors import ConfigError, MissingInputError
+from ..regions import KEEP, colour_hex, parse_colour
 from ..export import ProgressRecorder, require_mp4, save_png, write_gif, write_mp4
 from ..vgg import layer_names
 from .options import add_setting_options, settings_from_args
@@ -25,6 +32,12 @@ def add_parser(commands) -> None:
     add_setting_options(p, StyleConfig)
     p.add_argument("--list-layers", action="store_true", help="print the backbone's layer names and exit")
     p.add_argument("--init-image", help="start image for --init image")
+    p.add_argument("--regions", metavar="MAP", help="region map: an image with a flat colour per region")
+    p.add_argument(
+        "--region-style", action="append", default=[], metavar="COLOUR=PAINTING[:WEIGHT]",
+        help=f"a region's painting and style weight multiplier, e.g. red=starry.jpg:2 or '#ffffff={KEEP}' "
+        "(keep the photo there); once per colour of the map",
+    )
     p.add_argument("--gif", help="write the progression as a GIF here")
     p.add_argument("--mp4", help="write the progression as an MP4 here (needs imageio-ffmpeg)")
     p.add_argument("--gif-every", type=int, default=10, help="a GIF frame every N steps")
@@ -36,10 +49,9 @@ def run_stylize(args: argparse.Namespace) -> int:
     if args.list_layers:
         print("\n".join(layer_names(args.backbone)))
         return 0
-    if not args.content or not args.styles:
-        raise MissingInputError("give a content image and at least one style image")
-    config = settings_from_args(StyleConfig, args)
-    config.validate(len(args.styles))
+    styles, regions = _paintings(args)
+    config = dataclasses.replace(settings_from_args(StyleConfig, args), regions=regions)
+    config.validate(len(styles))
     _check_outputs(args)
     recorder = ProgressRecorder(every=args.gif_every) if (args.gif or args.mp4) else None
     controls = Controls.from_config(config)
@@ -49,7 +61,7 @@ def run_stylize(args: argparse.Namespace) -> int:
         if recorder is not None and report.preview is not None and not report.done:
             recorder.add(report.step, report.preview)
 
-    reports = stylize(config, args.content, args.styles, controls, args.init_image)
+    reports = stylize(config, args.content, styles, controls, args.init_image, args.regions)
     with stop_on_first_interrupt(controls, "the latest image"):
         final = follow(reports, _describe, show_bar=not args.json, on_report=record)
     if recorder is not None and (not recorder.steps or recorder.steps[-1] != final.step):
@@ -58,12 +70,57 @@ def run_stylize(args: argparse.Namespace) -> int:
     if final.message:
         print(final.message, file=sys.stderr)
     write_all([
-        (functools.partial(save_png, final.result, settings=final.settings), args.output),
+        (functools.partial(save_png, final.result, settings=final.settings, region_map=final.region_map), args.output),
         (functools.partial(write_gif, frames=frames), args.gif),
         (functools.partial(write_mp4, frames=frames), args.mp4),
     ])
     _report(args, final)
     return 0
+
+
+def _paintings(args: argparse.Namespace) -> tuple[list[str], list[dict]]:
+    """The style images and the regions (none without --regions) the arguments name."""
+    if not args.content:
+        raise MissingInputError("give a content image and at least one style image")
+    if not args.regions:
+        if args.region_style:
+            raise ConfigError("--region-style needs --regions MAP: the image whose colours mark the regions")
+        if not args.styles:
+            raise MissingInputError("give a content image and at least one style image (or --regions)")
+        return args.styles, []
+    if args.styles:
+        raise ConfigError(
+            "with --regions, give each region's painting with --region-style COLOUR=PAINTING, "
+            f"not after the photo ({', '.join(args.styles)})"
+        )
+    if not args.region_style:
+        raise MissingInputError("--regions needs a --region-style COLOUR=PAINTING[:WEIGHT] for each colour of the map")
+    styles: list[str] = []
+    regions = []
+    for spec in args.region_style:
+        colour, painting, weight = _region_style(spec)
+        region = {"colour": colour, "style": None, "weight": weight, "painting": painting}
+        if painting != KEEP:
+            styles += [] if painting in styles else [painting]
+            region.update(style=styles.index(painting), painting=Path(painting).name)
+        regions.append(region)
+    return styles, regions
+
+
+def _region_style(spec: str) -> tuple[str, str, float]:
+    """``COLOUR=PAINTING[:WEIGHT]`` to (``#rrggbb``, painting or KEEP, weight)."""
+    colour, equals, painting = spec.partition("=")
+    if not equals or not painting:
+        raise ConfigError(f"--region-style {spec!r}: write COLOUR=PAINTING[:WEIGHT], e.g. red=starry.jpg:2 or white={KEEP}")
+    weight = 1.0
+    path, colon, tail = painting.rpartition(":")
+    if colon:
+        try:
+            weight = float(tail)
+            painting = path
+        except ValueError:
+            pass  # a colon inside the path (C:\...), not a weight
+    return colour_hex(parse_colour(colour)), painting, weight
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
