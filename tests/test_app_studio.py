@@ -32,7 +32,7 @@ def report(step, total, size=(8, 8), losses=None, **fields) -> StylizeProgress:
     return StylizeProgress(step=step, total_steps=total, size=size, losses=losses or Losses(), **fields)
 
 
-def fake_stylize(config, content, styles, controls):
+def fake_stylize(config, content, styles, controls, region_map=None):
     """Reports shaped like the engine's, one per step, honouring stop requests; no network involved."""
     width, height = content.size
 
@@ -139,7 +139,8 @@ def test_weights_for_unticked_layers_are_refused():
 def test_settings_round_trip_through_an_exported_png(tmp_path):
     config = settings(style_weight_log=2.0, steps=50, keep_colors="match").to_config(1)
     save_png(np.zeros((8, 8, 3), np.uint8), tmp_path / "out.png", config.to_dict())
-    restored, notes = studio.restore_settings(tmp_path / "out.png", SHOWN)
+    result = studio.restore_settings(tmp_path / "out.png", SHOWN)
+    restored, notes = result.settings, result.notes
     assert notes == [] and restored.to_config(1) == config
 
 
@@ -148,7 +149,8 @@ def test_restore_notes_what_the_studio_cannot_show(tmp_path):
         backbone="vgg16-torchvision", init="image", style_weight=1e6, size=99999,
         style_layers={"relu1_1": 1.0, "conv2_1": 1.0},
     ).to_dict()
-    restored, notes = studio.restore_settings(studio_png(tmp_path, settings), SHOWN)
+    result = studio.restore_settings(studio_png(tmp_path, settings), SHOWN)
+    restored, notes = result.settings, result.notes
     assert restored.widget_value("init") == StyleConfig().init and restored.style_layers == ["relu1_1"]
     assert restored.style_weight_log == 4.0 and restored.widget_value("size") == studio.max_size(None)
     text = " ".join(notes)
@@ -273,7 +275,8 @@ def test_a_restored_png_replays_its_slider_changes(tmp_path):
     steering = [{"step": 30, "style_weight": 50.0}, {"step": 60, "tv_weight": 0.01}]
     png = tmp_path / "run.png"
     save_png(np.zeros((8, 8, 3), np.uint8), png, StyleConfig(steering=steering).to_dict())
-    restored, notes = studio.restore_settings(png, SHOWN)
+    result = studio.restore_settings(png, SHOWN)
+    restored, notes = result.settings, result.notes
     assert notes == []
     assert restored.to_config(1).steering == steering
     restored.steering = "not json"
@@ -299,7 +302,7 @@ def test_stop_before_the_run_starts_skips_it(session, fake_engine, make_photo):
 
 
 def test_a_divergence_is_reported_as_a_warning(session, monkeypatch, make_photo):
-    def diverging(config, content, styles, controls):
+    def diverging(config, content, styles, controls, region_map=None):
         reports = list(fake_stylize(config, content, styles, controls))
         reports[-1].outcome = Outcome.DIVERGED
         reports[-1].message = "the optimization diverged at step 3 (the loss became nan); kept the image from step 2"

@@ -26,16 +26,17 @@ from ..devices import max_side_for, resolve_device
 from ..engine import Controls, StylizeProgress, stylize
 from ..errors import ConfigError, MissingInputError
 from ..estimate import learn, run_seconds
-from ..export import ProgressRecorder, read_settings, save_png, write_gif
+from ..export import ProgressRecorder, read_region_map, read_settings, save_png, write_gif
 from ..images import fitted_size
 from ..progress import Outcome
 from ..settings import setting, validate_fields
 from ..vgg import layer_names
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, sentence, stream_views
+from .regions import BRUSHES, RegionChoice, default_choices, painted_layer, plan_regions, restored_choices
 from .turns import Turns
 
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
-UPLOAD_LABELS = ("photo", "painting", "second painting")  # how messages name the image inputs
+UPLOAD_LABELS = ("photo", "painting", "second painting", "painted regions")  # how messages name the image inputs
 LAYER_CHOICES = [name for name in layer_names("vgg19-caffe") if name.startswith("relu")]
 OFFERED_CHOICES = {"init": ("recolored", "content", "noise", "style")}  # "image" needs a fourth upload; the CLI offers it
 # Sliders that steer a running optimization, as log10 positions; a name less "_log" is its Controls field.
@@ -51,7 +52,7 @@ _DEFAULTS = StyleConfig()
 # StyleConfig fields that StudioSettings shows through widgets of its own.
 _TRANSFORMED = frozenset(
     {"content_weight", "style_weight", "tv_weight", "learning_rate", "style_blend", "content_layers", "style_layers",
-     "steering"}
+     "steering", "regions"}
 )
 
 
@@ -102,8 +103,9 @@ class StudioSettings:
         """The value of the widget called ``name``."""
         return getattr(self, name) if name in self.own_names() else getattr(self.base, name)
 
-    def to_config(self, num_styles: int) -> StyleConfig:
-        """The engine settings for a run with ``num_styles`` paintings; raises ConfigError."""
+    def to_config(self, num_styles: int, regions: list[dict] | None = None) -> StyleConfig:
+        """The engine settings for a run with ``num_styles`` paintings (given ``regions``: one per region,
+        else blended); raises ConfigError."""
         validate_fields(self)
         config = replace(
             self.base,
@@ -112,7 +114,8 @@ class StudioSettings:
             tv_weight=from_log(self.tv_weight_log),
             content_layers=_layer_weights("content", self.content_layers, self.content_layer_weights),
             style_layers=_layer_weights("style", self.style_layers, self.style_layer_weights),
-            style_blend=[1.0 - self.blend, self.blend] if num_styles == 2 else None,
+            style_blend=[1.0 - self.blend, self.blend] if num_styles == 2 and not regions else None,
+            regions=regions or [],
             learning_rate=None if self.lr_scale_log == 0 else self.learning_rate(),
             steering=parse_steering(self.steering),
         )
@@ -210,17 +213,42 @@ def readout(name: str, position: float) -> str:
     return f"= {from_log(position):g}"
 
 
-def restore_settings(png: str | Path | bytes, shown: Collection[str]) -> tuple[StudioSettings, list[str]]:
-    """The settings embedded in a stylekit PNG for the widgets ``shown``, with notes on what could not be restored."""
+@dataclass
+class Restored:
+    """What a stylekit PNG restores: the settings, the brushes' regions (a painted layer, None: no regions)
+    and notes on what could not be restored."""
+
+    settings: StudioSettings
+    choices: list[RegionChoice]
+    layer: np.ndarray | None
+    notes: list[str]
+
+
+def restore_settings(
+    png: str | Path | bytes, shown: Collection[str], captions_by_file: dict[str, str] | None = None
+) -> Restored:
+    """The settings embedded in a stylekit PNG for the widgets ``shown``, and its regions for the brushes
+    (``captions_by_file``: the gallery's captions by file name)."""
     settings = read_settings(png)
     if settings is None:
         raise MissingInputError("this image carries no stylekit settings; drop a PNG that stylekit saved")
     try:
         config = StyleConfig.from_dict(settings)
-        config.validate(len(config.style_blend) if config.style_blend else 1)
-    except (ConfigError, TypeError) as error:
+        styles = max([r["style"] + 1 for r in config.regions if r.get("style") is not None] or [1])
+        config.validate(len(config.style_blend) if config.style_blend else styles)
+    except (ConfigError, TypeError, KeyError) as error:
         raise ConfigError(f"the settings in this PNG are not valid ({error})") from None
-    return StudioSettings.from_config(config, shown)
+    studio_settings, notes = StudioSettings.from_config(config, shown)
+    choices, layer = [RegionChoice(None) for _ in BRUSHES], None
+    if config.regions:
+        region_map = read_region_map(png)
+        if region_map is None:
+            notes.append("the PNG lists regions but carries no region map; paint them again")
+        else:
+            choices, region_notes = restored_choices(config.regions, captions_by_file or {})
+            layer = painted_layer(region_map, config.regions)
+            notes += region_notes
+    return Restored(studio_settings, choices, layer, notes)
 
 
 def max_style_scale(size: int) -> float:
@@ -260,10 +288,33 @@ def max_size(photo: str | Path | None) -> int:
 class StudioSession(RunSession):
     """A studio session: the latest run's folder (an earlier run's is removed) and its live controls."""
 
-    def __init__(self, workspace: Path | None = None) -> None:
+    def __init__(self, workspace: Path | None = None, captions: Sequence[str] = ()) -> None:
         super().__init__(workspace)
         self.controls: Controls | None = None
         self.optimizer = _DEFAULTS.optimizer
+        self.region_choices = default_choices(captions)  # what each brush colour stands for
+        self.brush_regions: dict[int, int] = {}  # in the latest run: brush index to region index
+
+    def layer_file(self, layer: np.ndarray) -> Path:
+        """A restored brush layer (RGBA) as a PNG in the session's folder, for the region editor."""
+        path = self._own_folder() / f"regions-{self.previews}.png"
+        self.previews += 1
+        Image.fromarray(layer).save(path)
+        return path
+
+    def choose_region(self, brush: int, painting: str | None = None, strength: float | None = None) -> None:
+        """Set a brush's painting or strength; a strength also steers the running optimization, if any."""
+        choice = self.region_choices[brush]
+        if painting is not None:
+            choice.painting = painting
+        if strength is None:
+            return
+        choice.strength = float(strength)
+        controls, region = self.controls, self.brush_regions.get(brush)
+        if controls is not None and region is not None and region < len(controls.region_weights):
+            weights = list(controls.region_weights)
+            weights[region] = choice.strength
+            controls.region_weights = weights  # one assignment: the run reads a whole list
 
     def steer(self, name: str, position: float) -> None:
         """Apply a live slider (one of LIVE_RANGES) to the running optimization, if any."""
@@ -283,19 +334,34 @@ def run(
     paintings: Sequence,
     throttle: Throttle | None = None,
     turns: Turns | None = None,
+    painted=None,
+    gallery: dict[str, Path] | None = None,
 ) -> Iterator[View]:
     """Stylize ``photo`` after one or two ``paintings``, yielding throttled views and a final one with files.
 
+    ``painted``: the brush layer over the photo (see :mod:`.regions`); where it has regions, each takes the
+    painting its brush stands for in ``session`` (``gallery``: files by caption), the rest ``paintings[0]``.
     Raises a UserError before the first view for anything the user can fix. With ``turns``, the run
     waits for its turn on the device first, saying where it stands in line.
     The run follows ``session``'s controls: sliders steer it, ``stop`` ends it.
     """
     content = load_upload(UPLOAD_LABELS[0], photo)
-    styles = [load_upload(label, p) for label, p in zip(UPLOAD_LABELS[1:], paintings)]
-    config = settings.to_config(len(styles))
+    plan = None
+    if painted is not None:
+        layer = load_upload(UPLOAD_LABELS[3], painted)
+        plan = plan_regions(layer, str(paintings[0]), session.region_choices, gallery or {}, Path(paintings[0]).name)
+    if plan is not None and len(paintings) > 1:
+        raise ConfigError("regions and a blend of two paintings do not combine: clear the second painting or "
+                          "the painted regions")
+    if plan is None:
+        styles = [load_upload(label, p) for label, p in zip(UPLOAD_LABELS[1:3], paintings)]
+    else:
+        styles = [load_upload(UPLOAD_LABELS[1], p) for p in plan.styles]
+    config = settings.to_config(len(styles), plan.regions if plan else None)
     device = resolve_device(config.device).type
     controls = Controls.from_config(config)
-    reports = stylize(config, content, styles, controls)
+    session.brush_regions = plan.brush_regions if plan else {}
+    reports = stylize(config, content, styles, controls, region_map=plan.region_map if plan else None)
     session.optimizer = config.optimizer
     shown = fitted_size(content.size, min(config.size, PREVIEW_MAX_SIDE))  # every preview, coarse scales too
     display = _StudioDisplay(session, device, shown, (config, content.size))
@@ -332,7 +398,7 @@ class _StudioDisplay:
     def final(self, report: StylizeProgress, losses: pd.DataFrame | None) -> View:
         folder = self.session.new_run_folder()
         png, gif = folder / "stylekit.png", folder / "stylekit-progress.gif"
-        save_png(report.result, png, report.settings)
+        save_png(report.result, png, report.settings, report.region_map)
         self.recorder.add(report.step, report.result, force=True)
         write_gif(gif, self.recorder.frames)
         warning = report.message if report.outcome is Outcome.DIVERGED else None

@@ -17,6 +17,7 @@ from ...errors import ImageError
 from ...settings import info
 from .. import studio
 from ..jobs import load_upload, sentence
+from ..regions import BRUSHES, KEEP_PHOTO, STRENGTH_RANGE
 from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
 from ..turns import Turns
 from .common import (
@@ -24,6 +25,8 @@ from .common import (
 )
 
 FIRST, SECOND = "Painting", "Second painting"
+GALLERY = {p.caption: p.path for p in PAINTINGS}
+CAPTIONS_BY_FILE = {p.path.name: p.caption for p in PAINTINGS}
 LIVE_LABELS = {
     "content_weight_log": "Content weight",
     "style_weight_log": "Style weight",
@@ -50,12 +53,13 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
 
     ``turns``: the line for the compute device; ``workspace``: where sessions keep files.
     """
-    session = gr.State(StudioSession(workspace), delete_callback=StudioSession.close)
+    session = gr.State(StudioSession(workspace, list(GALLERY)), delete_callback=StudioSession.close)
     defaults = StudioSettings()
     settings: dict[str, gr.components.Component] = {}
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
             photo, painting, painting2, gallery, gallery_target = _inputs(settings, defaults)
+            editor, region_paintings, strengths = _regions(settings, defaults)
             _advanced(settings, defaults)
             restore = gr.File(
                 label="Restore settings: drop a PNG saved by stylekit", file_types=[".png"], height=120,
@@ -69,6 +73,11 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
         # Raw payloads (preprocess=False): Gradio's own decoding would fail on a broken file without saying why.
         image.change(partial(_check_upload, label), [image], [image], preprocess=False, **QUIET)
     photo.change(_fit_size, [photo, settings["size"]], [settings["size"]], preprocess=False, **QUIET)
+    photo.change(_paint_over, [photo], [editor], preprocess=False, **QUIET)
+    for brush, (choice, strength) in enumerate(zip(region_paintings, strengths)):
+        choice.change(partial(_choose_region, brush), [session, choice], None, **QUIET)
+        strength.change(partial(_set_strength, brush), [session, strength], None, trigger_mode="always_last",
+                        concurrency_limit=None, **QUIET)
     estimated = [photo, settings["size"], settings["steps"], settings["multiscale"]]
     gr.on([photo.change, settings["size"].change, settings["steps"].change, settings["multiscale"].change],
           _estimate, estimated, [out["estimate"]], preprocess=False, **QUIET)
@@ -79,12 +88,16 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
         steer = partial(_steer, name)
         slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **QUIET)
     wire_run_buttons(
-        out["stylize"], out["stop"], session, _runner(turns), inputs=[session, photo, painting, painting2], settings=settings,
+        out["stylize"], out["stop"], session, _runner(turns), inputs=[session, photo, painting, painting2, editor],
+        settings=settings,
         outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]], api_name="stylize", turns=turns,
     )
     out["stylize"].click(None, js=SHOW_RESULT_ON_A_PHONE, **QUIET)
     names = list(settings)
-    restore.upload(partial(_restore, names), [restore], [settings[name] for name in names], **QUIET)
+    restore.upload(
+        partial(_restore, names), [restore, session, photo],
+        [*(settings[name] for name in names), editor, *region_paintings, *strengths], **QUIET,
+    )
 
 
 def _inputs(settings: dict, defaults: StudioSettings):
@@ -117,6 +130,39 @@ def _inputs(settings: dict, defaults: StudioSettings):
                 )
                 gallery_target = gr.Radio([FIRST, SECOND], value=FIRST, label="A click in the gallery sets")
     return photo, painting, painting2, gallery, gallery_target
+
+
+def _regions(settings: dict, defaults: StudioSettings):
+    """The region editor: brushes over the photo, and for each brush colour a painting and a strength."""
+    with gr.Accordion("Paint regions: a painting per part of the photo", open=False, elem_id="regions-panel"):
+        gr.Markdown(
+            "Paint over the photo: each colour is a region with its own painting (or the photo kept as it "
+            "is). Unpainted parts take the painting above. Strength steers a region while it runs."
+        )
+        editor = gr.ImageEditor(
+            {"background": PHOTOS[0] if PHOTOS else None, "layers": [], "composite": None},
+            type="filepath", image_mode="RGBA", sources=(), transforms=(), layers=False, height=320,
+            brush=gr.Brush(colors=[b.colour for b in BRUSHES], color_mode="fixed", default_size=24),
+            eraser=gr.Eraser(default_size=24), show_label=False, elem_id="regions",
+        )
+        choices = [KEEP_PHOTO, *GALLERY]
+        starting = StudioSession(captions=list(GALLERY)).region_choices
+        paintings, strengths = [], []
+        for brush, choice in zip(BRUSHES, starting):
+            with gr.Row(equal_height=True):
+                paintings.append(gr.Dropdown(
+                    choices, value=choice.painting, label=f"{brush.name} region",
+                    elem_id=f"region-{brush.name.lower()}", scale=3,
+                ))
+                strengths.append(gr.Slider(
+                    *STRENGTH_RANGE, value=choice.strength, step=0.1, label="Strength (× style weight)", scale=2,
+                    elem_id=f"strength-{brush.name.lower()}",
+                ))
+        settings["region_feather"] = gr.Slider(
+            0.0, 0.1, value=defaults.base.region_feather, step=0.005, label="Border softness",
+            info="how far regions blend into each other, as a share of the picture's size",
+        )
+    return editor, paintings, strengths
 
 
 def _outputs(settings: dict, defaults: StudioSettings) -> dict:
@@ -237,6 +283,25 @@ def _estimate(photo: dict | None, size, steps, multiscale) -> str:
     return studio.estimate_text(settings, upload_path(photo))
 
 
+def _paint_over(photo: dict | None):
+    """The region editor shows the new photo, with nothing painted."""
+    return {"background": upload_path(photo), "layers": [], "composite": None}
+
+
+def _choose_region(brush: int, session: StudioSession, painting: str | None):
+    session.choose_region(brush, painting=painting)
+
+
+def _set_strength(brush: int, session: StudioSession, strength: float):
+    session.choose_region(brush, strength=strength)
+
+
+def _painted_layer(payload: dict | None) -> str | None:
+    """The server file of the region editor's brush layer (None: nothing painted)."""
+    layers = payload.get("layers") if isinstance(payload, dict) else None
+    return upload_path(layers[0]) if layers else None
+
+
 def _steer(name: str, session: StudioSession, position: float):
     session.steer(name, position)
     return gr.update(info=studio.readout(name, position))
@@ -246,22 +311,33 @@ def _runner(turns: Turns) -> Callable:
     """The Stylize handler, taking its turn in ``turns`` (a closure, not a partial: Gradio finds the request
     argument only in a plain function's signature)."""
 
-    def run(session: StudioSession, photo, painting, painting2, request: gr.Request = None, **values):
+    def run(session: StudioSession, photo, painting, painting2, regions, request: gr.Request = None, **values):
         """Stream a run: its place in line, previews, status, losses, and at the end the files to download
         (inputs unprocessed)."""
         track(request, session)
         paintings = [upload_path(painting)] + ([upload_path(painting2)] if painting2 else [])
         settings = StudioSettings.from_widgets(**values)
-        yield from stream(studio.run(session, settings, upload_path(photo), paintings, turns=turns))
+        painted = _painted_layer(regions)
+        yield from stream(
+            studio.run(session, settings, upload_path(photo), paintings, turns=turns, painted=painted, gallery=GALLERY)
+        )
 
     return run
 
 
 @shows_user_errors
-def _restore(names: list[str], png: str):
-    settings, notes = studio.restore_settings(png, names)
-    for note in notes:
+def _restore(names: list[str], png: str, session: StudioSession, photo: str | None):
+    restored = studio.restore_settings(png, names, CAPTIONS_BY_FILE)
+    for note in restored.notes:
         gr.Warning(f"Restored with a change: {note}.")
+    settings = restored.settings
     replay = " with its slider changes to replay (see Advanced settings)" if settings.steering else ""
-    gr.Info(f"Settings restored from the PNG{replay}.")
-    return [settings.widget_value(name) for name in names]
+    regions = " and its painted regions (see Paint regions)" if restored.layer is not None else ""
+    gr.Info(f"Settings{regions} restored from the PNG{replay}.")
+    editor = gr.skip()
+    if restored.layer is not None:
+        layer = session.layer_file(restored.layer)
+        editor = {"background": photo, "layers": [str(layer)], "composite": None}
+    paintings = [gr.skip() if c.painting is None else c.painting for c in restored.choices]
+    strengths = [c.strength for c in restored.choices]
+    return [*(settings.widget_value(name) for name in names), editor, *paintings, *strengths]
