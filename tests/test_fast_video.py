@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import wave
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 from fakes import synthetic_photo
 
 from stylekit.cli import main
-from stylekit.errors import ConfigError, ImageError, MissingInputError
+from stylekit.errors import ConfigError, ExportUnavailable, ImageError, MissingInputError
 from stylekit.fast import ApplyConfig, TransformerNet, load_model
 from stylekit.fast.checkpoint import save_checkpoint
 from stylekit.fast.config import VideoConfig
@@ -132,3 +133,10 @@ def test_cli_stylizes_a_video_and_explains_a_bad_one(model_path, tmp_path, monke
         "error: bad.mov is not a readable video (ffmpeg finds no frames in it); "
         "choose an MP4, MOV, MKV, WebM or AVI file"
     )
+
+
+def test_without_imageio_ffmpeg_video_says_what_to_install(model, tmp_path, monkeypatch):
+    clip = write_clip(tmp_path / "clip.mp4", still_clip(2))
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # as if not installed
+    with pytest.raises(ExportUnavailable, match="pip install imageio-ffmpeg"):
+        stylize_video(model, clip, tmp_path / "out.mp4")

@@ -44,7 +44,7 @@ class TrainConfig(Settings):
         flags=("-o", "--output"), cli_default="fast_model.safetensors",
     )
     network: NetworkName = setting(
-        "standard", help="standard: Johnson et al.'s network; slim: about 6x faster to apply, a little less detail",
+        "standard", help="standard: Johnson et al.'s network; slim: about 6x faster to apply (instant style, video)",
         choices=tuple(NETWORKS),
     )
     epochs: int = setting(2, help="passes over the photos", minimum=1)
