@@ -44,7 +44,8 @@ class FastModel:
             if config.keep_colors == "luminance":
                 styled = with_chroma_of(styled, image)
             elif config.keep_colors == "match":
-                styled = torch.cat([match_color_statistics(one[None], photo[None]) for one, photo in zip(styled, image)])
+                pairs = zip(styled, image)
+                styled = torch.cat([match_color_statistics(one[None], photo[None]) for one, photo in pairs])
             return torch.lerp(image, styled, config.strength)
 
     def settings(self, config: ApplyConfig) -> dict:

@@ -62,7 +62,8 @@ def save_checkpoint(
     tensors = {f"net.{k}": v for k, v in net.state_dict().items()}
     if optimizer is not None:
         tensors.update(_adam_tensors(net, optimizer))
-    metadata = {"format": FORMAT, "stylekit": json.dumps({"architecture": ARCHITECTURE, "network": net.shape.to_dict(), **info})}
+    record = {"architecture": ARCHITECTURE, "network": net.shape.to_dict(), **info}
+    metadata = {"format": FORMAT, "stylekit": json.dumps(record)}
     if style_image is not None:
         thumbnail = style_image.copy()
         thumbnail.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))  # shrinks only
