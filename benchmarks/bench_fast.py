@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import statistics
 import tempfile
 import time
@@ -41,13 +42,14 @@ Contender = Callable[[Image.Image], object]
 
 
 def cpu_flags() -> str:
-    """Which of the CPU's vector extensions torch sees."""
+    """Which of the CPU's vector extensions torch sees, and the load from other processes (it inflates times)."""
     found = {
         "avx2": torch.cpu._is_avx2_supported(),
         "avx512f": torch.cpu._is_avx512_supported(),
         "avx512_bf16": torch.cpu._is_avx512_bf16_supported(),
     }
-    return ", ".join(f"{name} {'yes' if present else 'no'}" for name, present in found.items())
+    flags = ", ".join(f"{name} {'yes' if present else 'no'}" for name, present in found.items())
+    return f"{flags}; load average {os.getloadavg()[0]:.1f} before the run"
 
 
 def stylekit_contenders(folder: Path, device: torch.device) -> dict[str, Contender]:
