@@ -1,6 +1,6 @@
 """Benchmark fast style networks: apply time per size, network and precision, beside a peer; training throughput.
 
-    python benchmarks/bench_fast.py [--sizes 256 512 1024] [--repeats 5] [--train-steps 4] [--train-size 256]
+    python benchmarks/bench_fast.py [--sizes 256 512 1024] [--repeats 5] [--threads N] [--train-steps 4]
 
 Apply is the whole path from a PIL image to a uint8 array, as the peer's is:
 the standard and the slim network (untrained: the time does not depend on the
@@ -128,7 +128,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed apply runs per size and contender")
     parser.add_argument("--train-steps", type=int, default=4)
     parser.add_argument("--train-size", type=int, default=256)
+    parser.add_argument("--threads", type=int, help="CPU threads for every contender (default: torch's)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     print(f"CPU: {machine()}; {cpu_flags()}")
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
