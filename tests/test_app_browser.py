@@ -126,3 +126,41 @@ def test_bad_upload_warns_once_and_a_failed_training_start_leaves_the_tab_usable
     expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled()
     expect(page.get_by_role("button", name="Stop and save", exact=True)).to_be_disabled()
     shot(page, "browser-6-train-not-started")
+
+
+def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_photo):
+    expect = sync_api.expect
+    page.locator("#photo input[type=file]").set_input_files(make_photo(size=(120, 90)))
+    expect(page.locator("#photo img")).to_be_visible()
+    page.get_by_text("Paint regions").click()
+    editor = page.locator("#regions")
+    editor.scroll_into_view_if_needed()
+    page.get_by_role("button", name="Brush", exact=True).click()
+    page.get_by_role("button", name="Color", exact=True).click()
+    page.locator("#regions menu.swatch button.color").nth(1).click()  # blue: The Great Wave by default
+    page.get_by_role("button", name="Brush", exact=True).click()  # closes the swatches
+    editor.scroll_into_view_if_needed()
+    box = editor.locator("canvas").first.bounding_box()
+    middle_x, middle_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(middle_x - 40, middle_y)
+    page.mouse.down()
+    page.mouse.move(middle_x + 40, middle_y, steps=10)
+    page.mouse.up()
+    set_slider(page, "size", 64)
+    set_slider(page, "steps", 2)
+    page.get_by_role("button", name="Stylize", exact=True).click()
+    expect(page.locator("#status")).to_contain_text("Done")
+    shot(page, "browser-7-regions")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PNG", exact=True).click()
+    png = tmp_path / "regions.png"
+    download.value.save_as(png)
+    regions = read_settings(png)["regions"]
+    assert [(r["colour"], r["painting"]) for r in regions] == [("#ffffff", "starry_night.jpg"),
+                                                               ("#2563eb", "great_wave.jpg")]
+    page.get_by_role("combobox", name="Blue region").click()
+    page.get_by_role("option", name="Keep the photo").click()
+    page.locator("#restore input[type=file]").set_input_files(png)
+    expect(page.locator(".toast-body").last).to_contain_text("painted regions")
+    expect(page.get_by_role("combobox", name="Blue region")).to_have_value(re.compile("The Great Wave"))

@@ -112,9 +112,10 @@ def _brush_shares(painted: Image.Image) -> list[float]:
     return [float((nearest == index + 1).mean()) for index in range(len(BRUSHES))]
 
 
-def painted_layer(region_map: Image.Image, regions: Sequence[dict]) -> np.ndarray:
-    """The brush layer (RGBA) that shows a run's region map: its brush colours painted, the rest clear."""
-    pixels = np.asarray(region_map.convert("RGB"))
+def painted_layer(region_map: Image.Image, regions: Sequence[dict], size: tuple[int, int]) -> np.ndarray:
+    """The brush layer (RGBA, ``size``: the photo's width and height) that shows a run's region map: its
+    brush colours painted, the rest clear."""
+    pixels = np.asarray(region_map.convert("RGB").resize(size, Image.Resampling.NEAREST))
     layer = np.zeros((*pixels.shape[:2], 4), np.uint8)
     brush_colours = {b.colour for b in BRUSHES}
     for region in regions:

@@ -225,10 +225,10 @@ class Restored:
 
 
 def restore_settings(
-    png: str | Path | bytes, shown: Collection[str], captions_by_file: dict[str, str] | None = None
+    png: str | Path | bytes, shown: Collection[str], captions_by_file: dict[str, str] | None = None, photo=None
 ) -> Restored:
     """The settings embedded in a stylekit PNG for the widgets ``shown``, and its regions for the brushes
-    (``captions_by_file``: the gallery's captions by file name)."""
+    (``captions_by_file``: the gallery's captions by file name), painted at the size of ``photo``."""
     settings = read_settings(png)
     if settings is None:
         raise MissingInputError("this image carries no stylekit settings; drop a PNG that stylekit saved")
@@ -246,7 +246,7 @@ def restore_settings(
             notes.append("the PNG lists regions but carries no region map; paint them again")
         else:
             choices, region_notes = restored_choices(config.regions, captions_by_file or {})
-            layer = painted_layer(region_map, config.regions)
+            layer = painted_layer(region_map, config.regions, _photo_size(photo, fallback=region_map.size))
             notes += region_notes
     return Restored(studio_settings, choices, layer, notes)
 

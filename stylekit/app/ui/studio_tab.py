@@ -155,7 +155,7 @@ def _regions(settings: dict, defaults: StudioSettings):
                     elem_id=f"region-{brush.name.lower()}", scale=3,
                 ))
                 strengths.append(gr.Slider(
-                    *STRENGTH_RANGE, value=choice.strength, step=0.1, label="Strength (× style weight)", scale=2,
+                    *STRENGTH_RANGE, value=choice.strength, step=0.1, label="Strength", scale=2,
                     elem_id=f"strength-{brush.name.lower()}",
                 ))
         settings["region_feather"] = gr.Slider(
@@ -327,7 +327,7 @@ def _runner(turns: Turns) -> Callable:
 
 @shows_user_errors
 def _restore(names: list[str], png: str, session: StudioSession, photo: str | None):
-    restored = studio.restore_settings(png, names, CAPTIONS_BY_FILE)
+    restored = studio.restore_settings(png, names, CAPTIONS_BY_FILE, photo)
     for note in restored.notes:
         gr.Warning(f"Restored with a change: {note}.")
     settings = restored.settings

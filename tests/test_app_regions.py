@@ -1,0 +1,99 @@
+"""The studio's regions: painted brush colours to engine regions, live strengths, restoring from a PNG,
+and the flow in a real browser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from stylekit.app import studio
+from stylekit.app.regions import BRUSHES, KEEP_PHOTO, REST, RegionChoice, plan_regions
+from stylekit.app.studio import StudioSession, StudioSettings
+from stylekit.engine import Controls
+from stylekit.errors import MissingInputError
+from stylekit.export import read_region_map, read_settings
+from stylekit.regions import parse_colour
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets" / "paintings"
+GALLERY = {"Great Wave": ASSETS / "great_wave.jpg", "Composition VII": ASSETS / "composition_vii.jpg"}
+MAIN = str(ASSETS / "starry_night.jpg")
+RED, BLUE, YELLOW = (parse_colour(b.colour) for b in BRUSHES)
+
+
+def painted(width=80, height=60, **strips) -> Image.Image:
+    """A brush layer flattened on white: ``left``/``right`` quarters in the colours given."""
+    pixels = np.full((height, width, 3), 255, np.uint8)
+    if "left" in strips:
+        pixels[:, : width // 4] = strips["left"]
+    if "right" in strips:
+        pixels[:, -width // 4 :] = strips["right"]
+    return Image.fromarray(pixels)
+
+
+def choices(red=KEEP_PHOTO, blue="Great Wave", yellow="Composition VII") -> list[RegionChoice]:
+    return [RegionChoice(red), RegionChoice(blue, 2.0), RegionChoice(yellow)]
+
+
+def test_painted_colours_become_regions_and_the_rest_takes_the_painting():
+    plan = plan_regions(painted(left=RED, right=BLUE), MAIN, choices(), GALLERY, "starry_night.jpg")
+    assert plan.styles == [MAIN, GALLERY["Great Wave"]]
+    assert plan.regions == [
+        {"colour": REST, "style": 0, "weight": 1.0, "painting": "starry_night.jpg"},
+        {"colour": BRUSHES[0].colour, "style": None, "weight": 1.0, "painting": "keep"},
+        {"colour": BRUSHES[1].colour, "style": 1, "weight": 2.0, "painting": "great_wave.jpg"},
+    ]
+    assert plan.brush_regions == {0: 1, 1: 2}
+
+
+def test_nothing_painted_is_an_ordinary_run_and_a_fully_painted_photo_leaves_out_the_rest():
+    assert plan_regions(painted(), MAIN, choices(), GALLERY, "s.jpg") is None
+    full = Image.new("RGB", (40, 30), BLUE)
+    plan = plan_regions(full, MAIN, choices(), GALLERY, "s.jpg")
+    assert [r["colour"] for r in plan.regions] == [BRUSHES[1].colour] and plan.styles == [GALLERY["Great Wave"]]
+
+
+def test_a_painted_colour_without_a_painting_says_what_to_do():
+    with pytest.raises(MissingInputError, match="the blue region has no painting: pick one"):
+        plan_regions(painted(right=BLUE), MAIN, choices(blue=None), GALLERY, "s.jpg")
+
+
+def test_a_strength_slider_steers_its_region_in_a_running_optimization():
+    session = StudioSession(captions=list(GALLERY))
+    session.controls = Controls(content_weight=1, style_weight=5, tv_weight=0, learning_rate=1,
+                                region_weights=[1.0, 1.0, 1.0])
+    session.brush_regions = {1: 2}
+    session.choose_region(1, strength=3.5)
+    session.choose_region(0, strength=0.5)  # red was not painted in this run: nothing to steer
+    assert session.controls.region_weights == [1.0, 1.0, 3.5]
+    assert session.region_choices[0].strength == 0.5
+
+
+def test_a_run_with_regions_saves_them_in_its_png_and_restoring_brings_them_back(tmp_path, make_photo):
+    photo = make_photo(size=(80, 60))
+    layer = tmp_path / "layer.png"
+    painted(left=RED, right=BLUE).save(layer)
+    session = StudioSession(tmp_path, captions=list(GALLERY))
+    session.region_choices = choices()
+    settings = StudioSettings.from_widgets(size=64, steps=2, multiscale=False)
+    *_, final = studio.run(session, settings, photo, [MAIN], painted=layer, gallery=GALLERY)
+    png = final.downloads[0]
+    assert [r["colour"] for r in read_settings(png)["regions"]] == [REST, BRUSHES[0].colour, BRUSHES[1].colour]
+    assert read_region_map(png).size == Image.open(png).size
+
+    restored = studio.restore_settings(png, ["size", "steps", "multiscale", "region_feather"], {p.name: c for c, p in GALLERY.items()}, photo)
+    assert [c.painting for c in restored.choices] == [KEEP_PHOTO, "Great Wave", None]
+    assert restored.choices[1].strength == 2.0 and not restored.notes
+    assert restored.layer.shape == (60, 80, 4)  # at the photo's size, to lie over it in the editor
+    assert tuple(restored.layer[30, 0]) == (*RED, 255) and tuple(restored.layer[30, 79]) == (*BLUE, 255)
+    assert restored.layer[30, 40, 3] == 0  # the rest stays unpainted
+
+
+def test_regions_and_a_blend_do_not_combine(tmp_path, make_photo):
+    layer = tmp_path / "layer.png"
+    painted(right=BLUE).save(layer)
+    session = StudioSession(tmp_path, captions=list(GALLERY))
+    with pytest.raises(Exception, match="clear the second painting or the painted regions"):
+        next(studio.run(session, StudioSettings(), make_photo(), [MAIN, MAIN], painted=layer, gallery=GALLERY))
