@@ -7,10 +7,11 @@ import time
 from pathlib import Path
 
 import imageio.v3 as iio
+import numpy as np
 import pytest
 
 from stylekit.config import StyleConfig
-from stylekit.export import read_settings
+from stylekit.export import read_region_map, read_settings
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -164,3 +165,11 @@ def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_pho
     page.locator("#restore input[type=file]").set_input_files(png)
     expect(page.locator(".toast-body").last).to_contain_text("painted regions")
     expect(page.get_by_role("combobox", name="Blue region")).to_have_value(re.compile("The Great Wave"))
+
+    page.get_by_role("button", name="Stylize", exact=True).click()  # the restored regions, as they were
+    expect(page.locator("#status")).to_contain_text("Done")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download PNG", exact=True).click()
+    again = tmp_path / "again.png"
+    download.value.save_as(again)
+    assert np.array_equal(np.asarray(read_region_map(again)), np.asarray(read_region_map(png)))

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from stylekit.app import studio
-from stylekit.app.regions import BRUSHES, KEEP_PHOTO, REST, RegionChoice, plan_regions
+from stylekit.app.regions import BRUSHES, KEEP_PHOTO, REST, RegionChoice, framed, plan_regions, unframed
 from stylekit.app.studio import StudioSession, StudioSettings
 from stylekit.engine import Controls
 from stylekit.errors import MissingInputError
@@ -97,3 +97,15 @@ def test_regions_and_a_blend_do_not_combine(tmp_path, make_photo):
     session = StudioSession(tmp_path, captions=list(GALLERY))
     with pytest.raises(Exception, match="clear the second painting or the painted regions"):
         next(studio.run(session, StudioSettings(), make_photo(), [MAIN, MAIN], painted=layer, gallery=GALLERY))
+
+
+@pytest.mark.parametrize("size", [(80, 60), (1200, 900)])
+def test_a_restored_layer_goes_to_the_editor_framed_and_comes_back_at_the_photo_s_size(size):
+    width, height = size
+    layer = np.zeros((height, width, 4), np.uint8)
+    layer[0, 0] = layer[-1, -1] = (*BLUE, 255)
+    sent = framed(layer)
+    assert sent.shape[0] >= 800 and sent.shape[1] >= 800 and np.array_equal(sent[:height, :width], layer)
+    back = unframed(Image.fromarray(sent), size)
+    assert back.size == size and np.array_equal(np.asarray(back), layer)
+    assert unframed(Image.fromarray(layer), size).size == size  # a layer the user painted is left as it is

@@ -30,6 +30,10 @@ REST = "#ffffff"  # where nothing is painted: the studio's painting
 KEEP_PHOTO = "Keep the photo"
 MIN_PAINTED = 0.001  # a brush colour on less of the picture than this counts as a stray dab, not a region
 STRENGTH_RANGE = (0.0, 4.0)  # a region's style weight, as a multiple of the style weight
+# Gradio's image editor centres a layer it is given in a frame of its canvas size (800 x 800 by default) or
+# the layer's own size if larger, and hands back layers in that frame: so a restored layer goes in padded
+# to the frame, the photo's part at its top left, and comes back to be cropped to the photo.
+EDITOR_FRAME = 800
 
 
 @dataclass
@@ -110,6 +114,22 @@ def _brush_shares(painted: Image.Image) -> list[float]:
     distances = np.linalg.norm(pixels[:, :, None] - colours[None, None], axis=-1)
     nearest = np.where(distances.min(-1) <= MATCH_DISTANCE, distances.argmin(-1), -1)
     return [float((nearest == index + 1).mean()) for index in range(len(BRUSHES))]
+
+
+def framed(layer: np.ndarray) -> np.ndarray:
+    """An RGBA layer padded (clear) to the editor's frame, the layer at its top left."""
+    height, width = layer.shape[:2]
+    padded = np.zeros((max(EDITOR_FRAME, height), max(EDITOR_FRAME, width), 4), np.uint8)
+    padded[:height, :width] = layer
+    return padded
+
+
+def unframed(painted: Image.Image, photo_size: tuple[int, int]) -> Image.Image:
+    """The photo's part of a painted layer (see EDITOR_FRAME): a frame larger than the photo is cropped."""
+    width, height = photo_size
+    if painted.width > width and painted.height >= height or painted.height > height and painted.width >= width:
+        return painted.crop((0, 0, width, height))
+    return painted
 
 
 def painted_layer(region_map: Image.Image, regions: Sequence[dict], size: tuple[int, int]) -> np.ndarray:

@@ -32,7 +32,9 @@ from ..progress import Outcome
 from ..settings import setting, validate_fields
 from ..vgg import layer_names
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, sentence, stream_views
-from .regions import BRUSHES, RegionChoice, default_choices, painted_layer, plan_regions, restored_choices
+from .regions import (
+    BRUSHES, RegionChoice, default_choices, framed, painted_layer, plan_regions, restored_choices, unframed,
+)
 from .turns import Turns
 
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
@@ -299,7 +301,7 @@ class StudioSession(RunSession):
         """A restored brush layer (RGBA) as a PNG in the session's folder, for the region editor."""
         path = self._own_folder() / f"regions-{self.previews}.png"
         self.previews += 1
-        Image.fromarray(layer).save(path)
+        Image.fromarray(framed(layer)).save(path)
         return path
 
     def choose_region(self, brush: int, painting: str | None = None, strength: float | None = None) -> None:
@@ -348,7 +350,7 @@ def run(
     content = load_upload(UPLOAD_LABELS[0], photo)
     plan = None
     if painted is not None:
-        layer = load_upload(UPLOAD_LABELS[3], painted)
+        layer = unframed(load_upload(UPLOAD_LABELS[3], painted), content.size)
         plan = plan_regions(layer, str(paintings[0]), session.region_choices, gallery or {}, Path(paintings[0]).name)
     if plan is not None and len(paintings) > 1:
         raise ConfigError("regions and a blend of two paintings do not combine: clear the second painting or "
