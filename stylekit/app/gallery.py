@@ -1,7 +1,9 @@
-"""The bundled pictures: example photos, and the paintings of the gallery with their captions.
+"""The bundled pictures: example photos, the paintings of the gallery with their captions, and the
+fast style models that ship for some of them.
 
 Paintings are listed in ``assets/paintings/paintings.json`` (title, painter,
-year, source); their sources and licences are in ``assets/SOURCES.md``.
+year, source); their sources and licences are in ``assets/SOURCES.md``. A
+painting's model is ``assets/models/<painting file stem>.safetensors``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 PHOTOS_FOLDER = ASSETS / "content"
 PAINTINGS_FOLDER = ASSETS / "paintings"
+MODELS_FOLDER = ASSETS / "models"
 FIRST_PHOTO = "dandelion_meadow.jpg"  # preselected, so that one click on Stylize shows what the app does
 FIRST_PAINTING = "starry_night.jpg"
 
@@ -47,3 +50,9 @@ def paintings() -> list[Painting]:
         if (PAINTINGS_FOLDER / row["file"]).is_file()
     ]
     return sorted(found, key=lambda p: p.path.name != FIRST_PAINTING)
+
+
+def shipped_models() -> dict[str, Path]:
+    """The shipped fast style models by their painting's caption, in the gallery's order."""
+    models = {p.caption: MODELS_FOLDER / f"{p.path.stem}.safetensors" for p in paintings()}
+    return {caption: path for caption, path in models.items() if path.is_file()}

@@ -27,6 +27,7 @@ from ..fast.train import TrainProgress, train
 from ..progress import Outcome, RunControls
 from ..settings import Settings, setting, validate_fields
 from .datasets import offered_folder, unpack_photos
+from .gallery import shipped_models
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
 from .turns import Turns
 
@@ -70,7 +71,7 @@ class TrainSettings(Settings):
 
 class FastSession(RunSession):
     """A fast-network session: its runs' folders (kept: they hold trained models), the
-    running training's controls, and its models.
+    running training's controls, and its models: the shipped gallery models and those trained here.
     """
 
     folder_prefix = "stylekit-fast-"
@@ -79,6 +80,7 @@ class FastSession(RunSession):
     def __init__(self, workspace: Path | None = None) -> None:
         super().__init__(workspace)
         self.trained: dict[str, str] = {}  # model choice label -> checkpoint path
+        self.shipped = {caption: str(path) for caption, path in shipped_models().items()}
         self._loaded: tuple[str, float, FastModel] | None = None  # path, mtime, model
 
     def close(self) -> None:
@@ -90,11 +92,15 @@ class FastSession(RunSession):
         self.trained = {label: path for label, path in self.trained.items() if Path(path).exists()}
         return folder
 
+    def choices(self) -> list[str]:
+        """The model labels to choose from: the shipped gallery models, then those trained here."""
+        return [*self.shipped, *self.trained]
+
     def model(self, choice: str | None, upload: str | None) -> FastModel:
-        """The uploaded model if any, else the chosen trained one; loaded once while unchanged."""
-        path = upload or self.trained.get(choice or "")
+        """The uploaded model if any, else the chosen one; loaded once while unchanged."""
+        path = upload or self.trained.get(choice or "") or self.shipped.get(choice or "")
         if not path:
-            raise MissingInputError("choose a model trained here, or upload a .safetensors model")
+            raise MissingInputError("choose a model, or upload a .safetensors model")
         mtime = Path(path).stat().st_mtime if Path(path).exists() else 0.0
         if self._loaded is None or self._loaded[:2] != (path, mtime):
             self._loaded = (path, mtime, load_model(path))

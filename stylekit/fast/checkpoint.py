@@ -4,6 +4,8 @@ One ``.safetensors`` file holds the network weights (``net.*``), optionally
 Adam's state for resuming (``adam.<param>.exp_avg|exp_avg_sq|step``), and
 string metadata: ``format``, ``stylekit`` (JSON: architecture, network shape,
 settings, steps done, losses) and ``style_thumbnail`` (a small PNG, base64).
+Weights may be stored in half precision (:func:`export_half`, for shipping
+models); loading upcasts them to the network's float32.
 """
 
 from __future__ import annotations
@@ -57,9 +59,13 @@ def save_checkpoint(
     info: dict,
     style_image: Image.Image | None = None,
     optimizer: torch.optim.Optimizer | None = None,
+    dtype: torch.dtype | None = None,
 ) -> None:
-    """Write ``net`` (and Adam's state when given) atomically to ``path``."""
-    tensors = {f"net.{k}": v for k, v in net.state_dict().items()}
+    """Write ``net`` (and Adam's state when given) atomically to ``path``; ``dtype``: store the
+    floating-point weights in it (e.g. torch.float16) instead of their own."""
+    tensors = {
+        f"net.{k}": v.to(dtype) if dtype and v.is_floating_point() else v for k, v in net.state_dict().items()
+    }
     if optimizer is not None:
         tensors.update(_adam_tensors(net, optimizer))
     record = {"architecture": ARCHITECTURE, "network": net.shape.to_dict(), **info}
@@ -108,6 +114,16 @@ def read_checkpoint(path: str | os.PathLike, with_optimizer: bool = False) -> Ch
         thumbnail_png=thumbnail_png,
         adam={k[5:]: v for k, v in tensors.items() if k.startswith("adam.")},
     )
+
+
+def export_half(source: str | os.PathLike, target: str | os.PathLike) -> None:
+    """Write ``source``'s network to ``target`` in float16, without the optimizer's state: half the
+    size of the weights alone, a sixth of a resumable checkpoint."""
+    checkpoint = read_checkpoint(source)
+    net = TransformerNet(checkpoint.network)
+    load_weights(net, checkpoint)
+    thumbnail = Image.open(io.BytesIO(checkpoint.thumbnail_png)) if checkpoint.thumbnail_png else None
+    save_checkpoint(target, net, checkpoint.info, thumbnail, dtype=torch.float16)
 
 
 def _read_info(name: str, text: str) -> dict:

@@ -58,7 +58,8 @@ class Batch(NamedTuple):
 
 
 class CropDataset(Dataset):
-    """Each image scaled so its short side is ``size``, then a random ``size`` x ``size`` crop."""
+    """Each image scaled so its short side is ``size``, then a random ``size`` x ``size`` crop, mirrored
+    left-right half the time."""
 
     def __init__(self, files: list[Path], size: int):
         self.files = files
@@ -89,7 +90,10 @@ class CropDataset(Dataset):
         )
         left = int(torch.randint(resized.width - self.size + 1, ()).item())
         top = int(torch.randint(resized.height - self.size + 1, ()).item())
-        return image_to_tensor(resized.crop((left, top, left + self.size, top + self.size)))[0]
+        crop = resized.crop((left, top, left + self.size, top + self.size))
+        if torch.rand(()) < 0.5:
+            crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        return image_to_tensor(crop)[0]
 
 
 def collate(samples: list[Sample]) -> Batch:

@@ -11,6 +11,7 @@ import gradio as gr
 from ...fast.config import ApplyConfig
 from ...settings import info
 from ..datasets import dataset_folders
+from ..gallery import shipped_models
 from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from ..turns import Turns
 from .common import (
@@ -20,10 +21,10 @@ from .common import (
 TRAIN_INTRO = """**Train a fast network** for one painting on your photos: upload them as a .zip of JPEG/PNG
 photos (a few hundred varied photos is a good start). Once trained, it stylizes any photo in one pass.
 Training is slow on a CPU (about an image per second at 256 px): a few hundred steps give a first
-impression; a GPU and two epochs of COCO give the real thing. No ready-made model ships with stylekit:
-train one here (or with `stylekit fast train`), then use it in **Instant style**."""
-INSTANT_INTRO = """**Instant style**: pick a network trained in this session, or upload a `.safetensors` model
-trained with stylekit, then drop photos or turn on the webcam."""
+impression; a GPU and two epochs of COCO give the real thing. Models for several gallery paintings
+ship ready in **Instant style**; train one here (or with `stylekit fast train`) for any other painting."""
+INSTANT_INTRO = """**Instant style**: pick a painting's ready-made model or one trained in this session, or upload
+a `.safetensors` model trained with stylekit, then drop photos or turn on the webcam."""
 
 
 def build_fast_tabs(turns: Turns, data_root: Path | None = None, workspace: Path | None = None) -> None:
@@ -103,7 +104,11 @@ def _train_tab(session: gr.State, turns: Turns, data_root: Path | None):
 def _instant_tab(session: gr.State) -> gr.Dropdown:
     gr.Markdown(INSTANT_INTRO)
     with gr.Row():
-        model = gr.Dropdown([], value=None, label="Trained in this session", elem_id="fast-model")
+        shipped = list(shipped_models())
+        model = gr.Dropdown(
+            shipped, value=shipped[0] if shipped else None, label="Model: a painting, or trained in this session",
+            elem_id="fast-model",
+        )
         upload = gr.File(label="…or upload a model", file_types=[".safetensors"], height=140, elem_id="fast-upload")
     defaults = ApplyConfig()
     with gr.Row():
@@ -152,7 +157,7 @@ def _trainer(turns: Turns, data_root: Path | None) -> Callable:
 
 
 def _model_choices(session: FastSession, current: str | None):
-    choices = list(session.trained)
+    choices = session.choices()
     value = current if current in choices else (choices[-1] if choices else None)
     return gr.update(choices=choices, value=value)
 
