@@ -29,7 +29,7 @@ from .errors import ConfigError
 from .images import fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from .lbfgs import LBFGS
 from .losses import (
-    MaskedPositions, blend_grams, content_loss, gram_matrix, normalized, region_style_losses, style_loss, tv_loss,
+    MaskedBox, blend_grams, content_loss, gram_matrix, normalized, region_style_losses, style_loss, tv_loss,
 )
 from .progress import Losses, Outcome, Progress, RunControls
 from .regions import masks_at, region_masks, region_weights
@@ -134,14 +134,14 @@ class _Scale:
     styles: list[Tensor]
     masks: Tensor | None = None  # with regions: (1, K, H, W) soft masks at this scale
     region_grams: list[dict[str, Tensor] | None] = field(default_factory=list)  # per region; None keeps the photo
-    layer_masks: dict[str, list[MaskedPositions]] = field(default_factory=dict)  # per style layer, per region
+    layer_masks: dict[str, list[MaskedBox]] = field(default_factory=dict)  # per style layer, per region
 
-    def masks_for(self, features: dict[str, Tensor]) -> dict[str, list[MaskedPositions]]:
+    def masks_for(self, features: dict[str, Tensor]) -> dict[str, list[MaskedBox]]:
         """The region masks at the resolution of each of ``features`` (computed once per scale)."""
         for name, activations in features.items():
             if name not in self.layer_masks:
                 masks = masks_at(self.masks, *activations.shape[-2:]).to(activations.device)
-                self.layer_masks[name] = [MaskedPositions.of(mask) for mask in masks[0]]
+                self.layer_masks[name] = [MaskedBox.of(mask) for mask in masks[0]]
         return self.layer_masks
 
     def output(self, image: Tensor, keep_colors: str) -> Tensor:

@@ -47,29 +47,34 @@ def gram_matrix(features: Tensor) -> Tensor:
 
 
 @dataclass(frozen=True)
-class MaskedPositions:
-    """A soft mask at one layer's resolution, as the flat positions where it counts and its values there."""
+class MaskedBox:
+    """A soft mask at one layer's resolution, as the box around where it counts and its values in the box."""
 
-    positions: Tensor  # flat indices into H*W
-    roots: Tensor  # square roots of the mask's values at those positions
+    rows: slice
+    columns: slice
+    roots: Tensor  # (1, 1, h, w): square roots of the mask's values in the box
     area: Tensor  # the mask's sum
 
     @classmethod
-    def of(cls, mask: Tensor) -> "MaskedPositions":
-        """From an (H, W) mask in 0..1."""
-        flat = mask.float().reshape(-1)
-        positions = (flat > MASK_CUTOFF).nonzero().squeeze(1)
-        values = flat[positions]
-        return cls(positions, values.sqrt(), values.sum())
+    def of(cls, mask: Tensor) -> "MaskedBox":
+        """From an (H, W) mask in 0..1 (values up to MASK_CUTOFF count as 0)."""
+        mask = mask.float()
+        rows, columns = (mask > MASK_CUTOFF).nonzero(as_tuple=True)
+        if len(rows) == 0:
+            return cls(slice(0, 0), slice(0, 0), mask[None, None, :0, :0], mask.new_zeros(()))
+        box = slice(int(rows.min()), int(rows.max()) + 1), slice(int(columns.min()), int(columns.max()) + 1)
+        inside = mask[box] * (mask[box] > MASK_CUTOFF)
+        return cls(*box, inside.sqrt()[None, None], inside.sum())
 
 
-def masked_gram(features: Tensor, mask: MaskedPositions) -> Tensor:
+def masked_gram(features: Tensor, mask: MaskedBox) -> Tensor:
     """The Gram matrix of (B, C, H, W) activations with each position weighted by the mask, divided by the
-    mask's sum, in fp32 (a mask of ones gives :func:`gram_matrix`). Only the positions where the mask counts
-    are multiplied, so regions that tile the image cost about one Gram matrix together, plus the picking."""
-    b, c, h, w = features.shape
-    picked = features.reshape(b, c, h * w).index_select(2, mask.positions).float() * mask.roots
-    return _SymmetricGram.apply(picked) / (mask.area + EPS)
+    mask's sum, in fp32 (a mask of ones gives :func:`gram_matrix`). Only the box around the mask is
+    multiplied, so regions that tile the picture cost little more than one Gram matrix between them (a
+    box is a view: no positions are picked out)."""
+    b, c = features.shape[:2]
+    weighted = features[:, :, mask.rows, mask.columns].float() * mask.roots
+    return _SymmetricGram.apply(weighted.reshape(b, c, -1)) / (mask.area + EPS)
 
 
 def relative_mse(x: Tensor, target: Tensor) -> Tensor:
@@ -97,7 +102,7 @@ def style_loss(
 def region_style_losses(
     features: Mapping[str, Tensor],
     targets_by_region: Sequence[Mapping[str, Tensor] | None],
-    layer_masks: Mapping[str, Sequence[MaskedPositions]],
+    layer_masks: Mapping[str, Sequence[MaskedBox]],
     layer_weights: Mapping[str, float],
 ) -> list[Tensor]:
     """The style loss of each region that has targets (None: a region keeping the photo, left out).

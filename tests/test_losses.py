@@ -80,3 +80,29 @@ def test_relative_mse_gradient_points_to_target():
     x = torch.zeros(3, requires_grad=True)
     losses.relative_mse(x, torch.tensor([1.0, 2.0, 3.0])).backward()
     assert torch.all(x.grad < 0) and not math.isnan(x.grad.sum().item())
+
+
+def test_gram_backward_matches_the_plain_product():
+    features = torch.randn(2, 4, 5, 6, requires_grad=True)
+    upstream = torch.randn(2, 4, 4)
+    (losses.gram_matrix(features) * upstream).sum().backward()
+    ours, features.grad = features.grad.clone(), None
+    flat = features.reshape(2, 4, 30)
+    ((flat @ flat.transpose(1, 2) / 30) * upstream).sum().backward()
+    torch.testing.assert_close(ours, features.grad)
+
+
+def test_masked_gram_weighs_positions_by_the_mask_and_divides_by_its_sum():
+    features = torch.randn(1, 3, 6, 8, requires_grad=True)
+    mask = torch.zeros(6, 8)
+    mask[1:4, 2:7] = torch.rand(3, 5) + 0.01  # a soft region inside a box
+    upstream = torch.randn(1, 3, 3)
+    (losses.masked_gram(features, losses.MaskedBox.of(mask)) * upstream).sum().backward()
+    ours, features.grad = features.grad.clone(), None
+    flat, weights = features.reshape(1, 3, 48), mask.reshape(1, 1, 48)
+    plain = (flat * weights) @ flat.transpose(1, 2) / weights.sum()
+    (plain * upstream).sum().backward()
+    torch.testing.assert_close(losses.masked_gram(features, losses.MaskedBox.of(mask)), plain.detach())
+    torch.testing.assert_close(ours, features.grad)
+    whole = losses.MaskedBox.of(torch.ones(6, 8))
+    torch.testing.assert_close(losses.masked_gram(features, whole), losses.gram_matrix(features))
