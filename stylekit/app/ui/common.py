@@ -67,13 +67,15 @@ def shows_user_errors(handler: Callable) -> Callable:
     return guarded
 
 
-def stream(views: Iterator[View], downloads: int = 2) -> Iterator[tuple]:
-    """A job's views as outputs (image, status, losses, downloads); a UserError shows in the status and a pop-up."""
+def stream(views: Iterator[View], downloads: int = 2, plot: bool = True) -> Iterator[tuple]:
+    """A job's views as outputs (image, status, losses unless not ``plot``, downloads); a UserError shows in the
+    status and a pop-up."""
     try:
         for view in views:
-            yield updates(view, downloads)
+            yield updates(view, downloads, plot)
     except UserError as error:
-        yield gr.skip(), f"**Not started.** {sentence(str(error))}", gr.skip(), *[gr.skip()] * downloads
+        rest = [gr.skip()] * (downloads + plot)
+        yield gr.skip(), f"**Not started.** {sentence(str(error))}", *rest
         raise _popup(error, "a run") from None
 
 
@@ -85,15 +87,17 @@ def loss_plot(elem_id: str, height: int) -> gr.LinePlot:
     )
 
 
-def updates(view: View, downloads: int) -> tuple:
-    """A view as outputs: image, status, loss table, then one update for each of ``downloads`` buttons."""
+def updates(view: View, downloads: int, plot: bool = True) -> tuple:
+    """A view as outputs: image, status, loss table (if ``plot``), then one update for each of ``downloads``
+    buttons."""
     files = [gr.skip()] * downloads
     for index, path in enumerate(view.downloads):
         if path:
             files[index] = gr.update(value=str(path), interactive=True)
     if view.warning:
         gr.Warning(sentence(view.warning))
-    return (_or_skip(view.image), view.status, _or_skip(view.losses), *files)
+    losses = (_or_skip(view.losses),) if plot else ()
+    return (_or_skip(view.image), view.status, *losses, *files)
 
 
 def _or_skip(value):
@@ -104,8 +108,8 @@ def wire_run_buttons(start: gr.Button, stop: gr.Button, session: gr.State, run: 
                      settings: dict, outputs: list, api_name: str, turns: Turns) -> gr.events.Dependency:
     """Start: disable start, enable stop, then ``run`` on the device queue (it waits its ``turns``); at its end
     (or failure) swap them back.
-    Stop: stop. ``outputs`` are the image, the status, the loss plot and the download buttons, as ``stream`` yields
-    them; ``run`` takes ``inputs`` and the ``settings`` widgets by name, all unprocessed.
+    Stop: stop. ``outputs`` are the image, the status, the loss plot (if any) and the download buttons, as
+    ``stream`` yields them; ``run`` takes ``inputs`` and the ``settings`` widgets by name, all unprocessed.
     """
     image, status = outputs[:2]
 

@@ -1,4 +1,4 @@
-"""The fast-network tabs: train a network for one style, then stylize photos and webcam frames instantly."""
+"""The fast-network tabs: train a network for one style, then stylize photos, webcam frames and videos instantly."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from ...fast.config import ApplyConfig
+from ...fast.config import ApplyConfig, VideoConfig
 from ...settings import info
 from ..datasets import dataset_folders
 from ..gallery import shipped_models
 from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from ..turns import Turns
+from ..video import VIDEO_MAX_FRAMES, VIDEO_MAX_SECONDS, VIDEO_MAX_SIDE, VideoSession, run_video
 from .common import (
     PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
@@ -24,7 +25,11 @@ Training is slow on a CPU (about an image per second at 256 px): a few hundred s
 impression; a GPU and two epochs of COCO give the real thing. Models for several gallery paintings
 ship ready in **Instant style**; train one here (or with `stylekit fast train`) for any other painting."""
 INSTANT_INTRO = """**Instant style**: pick a painting's ready-made model or one trained in this session, or upload
-a `.safetensors` model trained with stylekit, then drop photos or turn on the webcam."""
+a `.safetensors` model trained with stylekit, then drop photos, turn on the webcam or upload a video."""
+VIDEO_HINT = (
+    f"Upload a clip of at most {VIDEO_MAX_SECONDS} s ({VIDEO_MAX_FRAMES} frames), then press **Stylize video**. "
+    f"Frames are stylized at up to {VIDEO_MAX_SIDE} px; the sound is kept."
+)
 
 
 def build_fast_tabs(turns: Turns, data_root: Path | None = None, workspace: Path | None = None) -> None:
@@ -39,7 +44,7 @@ def build_fast_tabs(turns: Turns, data_root: Path | None = None, workspace: Path
         session = gr.State(FastSession(workspace), delete_callback=FastSession.close)
         trained = _train_tab(session, turns, data_root)
     with gr.Tab("Instant style") as instant_tab:
-        models = _instant_tab(session)
+        models = _instant_tab(session, turns, workspace)
     instant_tab.select(_model_choices, [session, models], [models], **QUIET)
     trained.then(_model_choices, [session, models], [models], **QUIET)
 
@@ -101,7 +106,7 @@ def _train_tab(session: gr.State, turns: Turns, data_root: Path | None):
     )
 
 
-def _instant_tab(session: gr.State) -> gr.Dropdown:
+def _instant_tab(session: gr.State, turns: Turns, workspace: Path | None) -> gr.Dropdown:
     gr.Markdown(INSTANT_INTRO)
     with gr.Row():
         shipped = list(shipped_models())
@@ -128,6 +133,8 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
                     label="Webcam", sources=["webcam"], streaming=True, type="numpy", elem_id="fast-camera"
                 )
                 live = gr.Image(label="Stylized live", interactive=False, elem_id="fast-live")
+        with gr.Tab("Video"):
+            _video_tab(session, turns, workspace, [model, upload, strength, keep_colors])
     choice = [session, model, upload]
     settings = [strength, keep_colors]
     photo_handler = partial(_stylized, stylize_photo)
@@ -141,6 +148,41 @@ def _instant_tab(session: gr.State) -> gr.Dropdown:
         concurrency_id="instant", preprocess=False, **QUIET,
     )
     return model
+
+
+def _video_tab(session: gr.State, turns: Turns, workspace: Path | None, choice: list) -> None:
+    """A clip in, its stylization out: ``choice`` is the tab's model, uploaded model, strength and keep-colours."""
+    videos = gr.State(VideoSession(workspace), delete_callback=VideoSession.close)
+    with gr.Row():
+        source = gr.Video(label="Video", sources=["upload"], elem_id="fast-video")
+        result = gr.Video(label="Stylized video", interactive=False, elem_id="fast-video-result")
+    with gr.Row(equal_height=True):
+        steady = gr.Slider(
+            0, 0.95, value=VideoConfig().steady, step=0.05, label="Steady (against flicker)", scale=3,
+            info="0: every frame afresh · higher: still areas hold still",
+        )
+        start = gr.Button("Stylize video", variant="primary", scale=2)
+        stop = gr.Button("Stop and keep", variant="stop", interactive=False, scale=1)
+    status = gr.Markdown(VIDEO_HINT, elem_id="fast-video-status")
+    download = gr.DownloadButton("Download MP4", interactive=False, elem_id="fast-video-download")
+    wire_run_buttons(
+        start, stop, videos, _video_runner(turns), inputs=[videos, session, *choice, source, steady], settings={},
+        outputs=[result, status, download], api_name="stylize_video", turns=turns,
+    )
+
+
+def _video_runner(turns: Turns) -> Callable:
+    """The Stylize-video handler, taking its turn in ``turns`` (a closure, for gr.Request)."""
+
+    def stylize_video(videos: VideoSession, session: FastSession, model, upload, strength, keep_colors, source,
+                      steady, request: gr.Request = None):
+        """Stream a video's stylization: its place in line, the frames done, then the MP4."""
+        track(request, videos)
+        settings = (strength, keep_colors, steady)
+        views = run_video(videos, session, model, upload_path(upload), upload_path(source), settings, turns=turns)
+        yield from stream(views, downloads=1, plot=False)
+
+    return stylize_video
 
 
 def _trainer(turns: Turns, data_root: Path | None) -> Callable:

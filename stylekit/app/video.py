@@ -1,0 +1,119 @@
+"""The Instant tab's video: an uploaded clip stylized frame by frame in the session's folder, streamed as views.
+
+Free of Gradio like :mod:`.training`; ``ui/fast_tabs.py`` forwards the widget values here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import ImageError, MissingInputError, SizeLimitError
+from ..fast.config import ApplyConfig, VideoConfig
+from ..fast.video import VideoInfo, VideoProgress, probe_video, stylize_video
+from ..progress import Outcome, RunControls
+from .datasets import ZIP_UPLOAD_MAX_BYTES
+from .jobs import RunSession, Throttle, View, duration, sentence, stream_views
+from .training import FastSession
+from .turns import Turns
+
+VIDEO_MAX_BYTES = ZIP_UPLOAD_MAX_BYTES  # the server's upload limit
+VIDEO_MAX_SECONDS = 60
+VIDEO_MAX_FRAMES = 2000
+VIDEO_MAX_PIXELS = 3840 * 2160  # per input frame (4K UHD)
+VIDEO_MAX_SIDE = 512  # output frames are shrunk to this: 2000 frames take about 80 s on a 2-core CPU
+
+
+class VideoSession(RunSession):
+    """One browser session's stylized videos (the latest two kept) and the running one's controls.
+
+    Apart from the :class:`~.training.FastSession`, so a video neither stops a training run nor
+    pushes a trained model out of the kept runs.
+    """
+
+    folder_prefix = "stylekit-video-"
+
+
+def check_video(path: str | None) -> VideoInfo:
+    """What ffmpeg says of an uploaded video, within the upload limits; a one-line UserError otherwise."""
+    if path is None:
+        raise MissingInputError("add a video first")
+    if Path(path).stat().st_size > VIDEO_MAX_BYTES:
+        raise SizeLimitError(f"the video is over {VIDEO_MAX_BYTES // 2**20} MB; upload a shorter or smaller clip")
+    try:
+        info = probe_video(path)
+    except ImageError as error:
+        raise ImageError(f"video: {error}") from None
+    seconds = info.frames / info.fps
+    if seconds > VIDEO_MAX_SECONDS or info.frames > VIDEO_MAX_FRAMES:
+        raise SizeLimitError(
+            f"the video is too long ({info.frames} frames, {duration(seconds)}): stylize at most "
+            f"{VIDEO_MAX_SECONDS} s and {VIDEO_MAX_FRAMES} frames; trim it first"
+        )
+    width, height = info.size
+    if width * height > VIDEO_MAX_PIXELS:
+        raise SizeLimitError(f"the video's frames are too large ({width}x{height}); at most 4K (3840x2160)")
+    return info
+
+
+def run_video(
+    session: VideoSession,
+    model_session: FastSession,
+    choice: str | None,
+    upload: str | None,
+    source: str | None,
+    settings: tuple[float, str, float],
+    throttle: Throttle | None = None,
+    turns: Turns | None = None,
+) -> Iterator[View]:
+    """Stylize the uploaded video ``source`` with the chosen model, yielding throttled views.
+
+    ``settings``: strength, keep colours, steady. Raises a UserError before the first view for anything
+    the user can fix. The last view carries the MP4 (as the image and the download); a stop keeps the
+    frames done so far.
+    """
+    strength, keep_colors, steady = settings
+    model = model_session.model(choice, upload)
+    info = check_video(source)
+    config = ApplyConfig(
+        strength=ApplyConfig.coerced("strength", strength), keep_colors=keep_colors,
+        size=VIDEO_MAX_SIDE if max(info.size) > VIDEO_MAX_SIDE else None,
+    )
+    video = VideoConfig(steady=VideoConfig.coerced("steady", steady))
+    output = session.new_run_folder() / f"{Path(source).stem}-stylized.mp4"
+    controls = RunControls()
+    reports = stylize_video(model, source, output, config, video, controls)
+    turn = turns.join(info.frames / 25) if turns is not None else None  # about 25 frames/s at 512 px on a CPU
+    yield from stream_views(session, controls, reports, _VideoDisplay(), throttle or Throttle(), turn)
+
+
+class _VideoDisplay:
+    """How a video run is shown: a status line per update, then the MP4."""
+
+    marks_steering = False
+
+    def record(self, report: VideoProgress) -> None:
+        pass
+
+    def image(self, report: VideoProgress) -> None:
+        return None
+
+    def status(self, report: VideoProgress) -> str:
+        """A bar, then "Frame 12 / 48 · 25.1 frames/s · about 0:02 left" (Markdown, as all status lines)."""
+        return (
+            f'<progress value="{report.step}" max="{report.total_steps}"></progress> '
+            f"Frame {report.step} / {report.total_steps} · {report.frames_per_second:.1f} frames/s · "
+            f"about {duration(report.eta_seconds)} left"
+        )
+
+    def urgent(self, report: VideoProgress) -> bool:
+        return False
+
+    def final(self, report: VideoProgress, losses: pd.DataFrame | None) -> View:
+        video = Path(report.output)
+        status = f"Done: {report.step} frames in {report.elapsed:.1f} s ({report.frames_per_second:.1f} frames/s)."
+        if report.outcome is Outcome.STOPPED:
+            status = f"{status} {sentence(report.message)}"
+        return View(status, None, video, (video,))
