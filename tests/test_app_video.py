@@ -68,10 +68,11 @@ def test_the_video_event_through_a_real_server(app_url, tmp_path):
     client = Client(app_url, verbose=False)
     clip = write_clip(tmp_path / "walk.mp4", still_clip(5, 48, 32))
     model = FastSession().choices()[0]
-    arguments = dict(model=model, upload=None, strength=1.0, keep_colors="none", steady=0.5, api_name="/stylize_video")
+    arguments = {"model": model, "upload": None, "strength": 1.0, "keep_colors": "none", "steady": 0.5,
+                 "api_name": "/stylize_video"}
     job = client.submit(source=handle_file(clip), **arguments)
     job.result(timeout=120)
-    result, status, download = job.outputs()[-1]
+    _, status, download = job.outputs()[-1]
     assert status.startswith("Done: 5 frames") and probe_video(download["value"]).frames == 5
     (tmp_path / "notes.mp4").write_text("hello")
     with pytest.raises(AppError, match="^Video: notes.mp4 is not a readable video"):

@@ -18,6 +18,15 @@ CSS = """
 #result img { width: 100%; height: 100%; object-fit: contain; }
 h1 small { font-size: 0.45em; font-weight: 400; color: var(--body-text-color-subdued); margin-left: 0.5em; }
 #status { min-height: 2.6em; font-variant-numeric: tabular-nums; }
+/* a video run's progress: a full-width bar over its status line */
+#fast-video-status { min-height: 2.6em; font-variant-numeric: tabular-nums; }
+#fast-video-status progress {
+  display: block; width: 100%; height: 8px; margin-bottom: 4px; border: none; border-radius: 4px;
+  appearance: none; background: var(--neutral-200); overflow: hidden;
+}
+#fast-video-status progress::-webkit-progress-bar { background: var(--neutral-200); }
+#fast-video-status progress::-webkit-progress-value { background: var(--color-accent); }
+#fast-video-status progress::-moz-progress-bar { background: var(--color-accent); }
 /* the gallery: every painting visible (no inner scrolling), its caption ("Title, Painter, year") under it, whole */
 #gallery .grid-wrap { height: auto !important; max-height: none !important; overflow: visible !important; }
 #gallery .grid-container { grid-auto-rows: auto; }
