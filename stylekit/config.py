@@ -13,7 +13,7 @@ from .settings import Settings, setting, validate_fields
 from .vgg import BACKBONES, layer_names
 
 Optimizer = Literal["lbfgs", "adam", "sgd"]
-Init = Literal["content", "recolored", "noise", "style", "image"]
+Init = Literal["content", "recolored", "noise", "style", "image", "model"]
 KeepColors = Literal["none", "luminance", "match"]
 TVKind = Literal["l2", "l1.25"]
 Pooling = Literal["max", "avg"]
@@ -123,8 +123,9 @@ class StyleConfig(Settings):
     )
     init: Init = setting(
         "recolored",
-        help="start image: the photo, the photo in the painting's colours, noise, the painting, or --init-image",
-        choices=("content", "recolored", "noise", "style", "image"),
+        help="start image: the photo, the photo in the painting's colours, noise, the painting, --init-image, or "
+        "a fast model's output given as --init-image (the studio's head start)",
+        choices=("content", "recolored", "noise", "style", "image", "model"),
     )
     seed: int = setting(0, help="random seed (for a noise start)", minimum=0, maximum=MAX_SEED)
     keep_colors: KeepColors = setting(

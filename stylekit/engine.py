@@ -165,8 +165,8 @@ class _Run:
         self.content = load_image(content)
         self.styles = [load_image(s) for s in styles]
         self.init_image = load_image(init_image) if init_image is not None else None
-        if config.init == "image" and self.init_image is None:
-            raise ConfigError("init 'image' needs an init image (--init-image)")
+        if config.init in ("image", "model") and self.init_image is None:
+            raise ConfigError(f"init {config.init!r} needs an init image (--init-image)")
         if bool(config.regions) != (region_map is not None):
             raise ConfigError("regions need both a region map and a list of regions (a painting per colour)")
         self.region_map = load_image(region_map) if region_map is not None else None

@@ -12,17 +12,20 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stylekit.app import jobs, studio
+from stylekit.app import gallery, jobs, studio
 from stylekit.app.jobs import LossHistory, Throttle
 from stylekit.app.studio import StudioSession, StudioSettings
 from stylekit.config import StyleConfig
 from stylekit.engine import StylizeProgress
 from stylekit.errors import ConfigError, ImageError, MissingInputError, SizeLimitError, UserError
 from stylekit.export import read_settings, save_png
+from stylekit.fast.apply import head_start
 from stylekit.progress import Losses, Outcome
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STYLE = ASSETS / "paintings" / "starry_night.jpg"
+WAVE, WAVE_MODEL = ASSETS / "paintings" / "great_wave.jpg", gallery.MODELS_FOLDER / "great_wave.safetensors"
+NO_MODEL = ASSETS / "paintings" / "seurat_grande_jatte_study.jpg"  # a gallery painting with no shipped model
 
 
 def report(step, total, size=(8, 8), losses=None, **fields) -> StylizeProgress:
@@ -32,7 +35,7 @@ def report(step, total, size=(8, 8), losses=None, **fields) -> StylizeProgress:
     return StylizeProgress(step=step, total_steps=total, size=size, losses=losses or Losses(), **fields)
 
 
-def fake_stylize(config, content, styles, controls, region_map=None):
+def fake_stylize(config, content, styles, controls, init_image=None, region_map=None):
     """Reports shaped like the engine's, one per step, honouring stop requests; no network involved."""
     width, height = content.size
 
@@ -142,6 +145,38 @@ def test_settings_round_trip_through_an_exported_png(tmp_path):
     result = studio.restore_settings(tmp_path / "out.png", SHOWN)
     restored, notes = result.settings, result.notes
     assert notes == [] and restored.to_config(1) == config
+
+
+def test_the_head_start_takes_the_painting_s_model_only_where_it_applies():
+    ticked = settings(head_start=True)
+    assert studio.head_start_model(ticked, [WAVE], regions=False) == WAVE_MODEL
+    assert studio.head_start_model(settings(head_start=False), [WAVE], regions=False) is None
+    assert studio.head_start_model(ticked, [NO_MODEL], regions=False) is None
+    assert studio.head_start_model(ticked, [WAVE], regions=True) is None  # each region has its own painting
+    assert studio.head_start_model(ticked, [WAVE, STYLE], regions=False) is None  # a blend
+
+
+@pytest.mark.parametrize("painting, init", [(WAVE, "model"), (NO_MODEL, StyleConfig().init)])
+def test_a_head_start_run_starts_from_the_model_output_and_restores_the_box(
+    session, monkeypatch, make_photo, painting, init
+):
+    started = {}
+
+    def recording(config, content, styles, controls, init_image=None, region_map=None):
+        started.update(init=config.init, image=init_image)
+        return fake_stylize(config, content, styles, controls, region_map=region_map)
+
+    monkeypatch.setattr(studio, "stylize", recording)
+    photo = make_photo()
+    views = list(studio.run(session, settings(size=64, steps=2, head_start=True), photo, [painting], every_report()))
+    assert started["init"] == init
+    if init == "model":
+        assert np.array_equal(started["image"], head_start(WAVE_MODEL, photo, 64))
+    else:
+        assert started["image"] is None
+    restored = studio.restore_settings(views[-1].downloads[0], SHOWN)
+    assert restored.notes == [] and restored.settings.head_start == (init == "model")
+    assert restored.settings.widget_value("init") == StyleConfig().init
 
 
 def test_restore_notes_what_the_studio_cannot_show(tmp_path):
@@ -302,7 +337,7 @@ def test_stop_before_the_run_starts_skips_it(session, fake_engine, make_photo):
 
 
 def test_a_divergence_is_reported_as_a_warning(session, monkeypatch, make_photo):
-    def diverging(config, content, styles, controls, region_map=None):
+    def diverging(config, content, styles, controls, init_image=None, region_map=None):
         reports = list(fake_stylize(config, content, styles, controls))
         reports[-1].outcome = Outcome.DIVERGED
         reports[-1].message = "the optimization diverged at step 3 (the loss became nan); kept the image from step 2"

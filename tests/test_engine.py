@@ -185,9 +185,10 @@ def test_style_scale_and_other_inits_run():
         assert run(tiny(steps=2, **overrides))[-1].done
 
 
-def test_init_image_is_used():
+@pytest.mark.parametrize("init", ["image", "model"])  # "model": the image is a fast model's output
+def test_init_image_is_used(init):
     start = np.zeros((48, 64, 3), np.uint8)
-    frames = run(tiny(init="image", steps=1, content_weight=0.0, style_weight=0.0, tv_weight=0.0), init_image=start)
+    frames = run(tiny(init=init, steps=1, content_weight=0.0, style_weight=0.0, tv_weight=0.0), init_image=start)
     assert frames[0].losses.content > 0.5  # a black start is far from the content
 
 
@@ -200,6 +201,7 @@ def test_init_image_is_used():
         ({"steps": 0}, "steps must be at least 1"),
         ({"style_blend": [1.0, 2.0]}, "2 weights for 1 style"),
         ({"init": "image"}, "needs an init image"),
+        ({"init": "model"}, "needs an init image"),
     ],
 )
 def test_bad_settings_fail_before_the_first_step(overrides, message):

@@ -54,5 +54,17 @@ def paintings() -> list[Painting]:
 
 def shipped_models() -> dict[str, Path]:
     """The shipped fast style models by their painting's caption, in the gallery's order."""
-    models = {p.caption: MODELS_FOLDER / f"{p.path.stem}.safetensors" for p in paintings()}
+    models = {p.caption: _model_path(p.path) for p in paintings()}
     return {caption: path for caption, path in models.items() if path.is_file()}
+
+
+def model_for(painting: str | Path | None) -> Path | None:
+    """The shipped model of a gallery painting, known by its file name (uploads keep it); None without one."""
+    if painting is None or Path(painting).name not in {p.path.name for p in paintings()}:
+        return None
+    path = _model_path(Path(painting))
+    return path if path.is_file() else None
+
+
+def _model_path(painting: Path) -> Path:
+    return MODELS_FOLDER / f"{painting.stem}.safetensors"

@@ -27,10 +27,12 @@ from ..engine import Controls, StylizeProgress, stylize
 from ..errors import ConfigError, MissingInputError
 from ..estimate import learn, run_seconds
 from ..export import ProgressRecorder, read_region_map, read_settings, save_png, write_gif
+from ..fast.apply import head_start
 from ..images import fitted_size
 from ..progress import Outcome
 from ..settings import setting, validate_fields
 from ..vgg import layer_names
+from .gallery import model_for
 from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, sentence, stream_views
 from .regions import (
     BRUSHES, RegionChoice, default_choices, framed, painted_layer, plan_regions, restored_choices, unframed,
@@ -88,6 +90,10 @@ class StudioSettings:
     style_layers: list[str] = setting(help="ticked style layers", default_factory=lambda: list(_DEFAULTS.style_layers))
     style_layer_weights: str = setting("", help="NAME:WEIGHT, ... for ticked layers whose weight is not 1")
     steering: str = setting("", help="the slider changes to replay, as JSON (empty: none)")
+    head_start: bool = setting(
+        False, help="start from the output of the painting's shipped fast model, where it has one "
+        "(not with regions or a blend); off: on the quality benchmark it saved no time (see the README)",
+    )
 
     @classmethod
     def own_names(cls) -> list[str]:
@@ -133,6 +139,9 @@ class StudioSettings:
         """Settings showing ``config`` on the widgets named ``shown``, and notes on what they cannot show."""
         notes: list[str] = []
         base = {}
+        from_model = config.init == "model"  # shown by the head-start box, not the start dropdown
+        if from_model:
+            config = replace(config, init=_DEFAULTS.init)
         for name in (f.name for f in dataclasses.fields(StyleConfig)):
             value, default = getattr(config, name), getattr(_DEFAULTS, name)
             if name in _TRANSFORMED:
@@ -167,6 +176,7 @@ class StudioSettings:
             style_layers=style_layers,
             style_layer_weights=style_weights,
             steering=json.dumps(config.steering) if config.steering else "",
+            head_start=from_model,
         )
         return settings, notes
 
@@ -251,6 +261,14 @@ def restore_settings(
             layer = painted_layer(region_map, config.regions, _photo_size(photo, fallback=region_map.size))
             notes += region_notes
     return Restored(studio_settings, choices, layer, notes)
+
+
+def head_start_model(settings: StudioSettings, paintings: Sequence, regions: bool) -> Path | None:
+    """The fast model whose output starts the run: the painting's, when the box is ticked, one painting is
+    used and there are no regions (each has its own painting); else None."""
+    if not settings.head_start or regions or len(paintings) != 1:
+        return None
+    return model_for(paintings[0])
 
 
 def max_style_scale(size: int) -> float:
@@ -343,6 +361,7 @@ def run(
 
     ``painted``: the brush layer over the photo (see :mod:`.regions`); where it has regions, each takes the
     painting its brush stands for in ``session`` (``gallery``: files by caption), the rest ``paintings[0]``.
+    With ``settings.head_start``, a lone gallery painting with a shipped model starts from that model's output.
     Raises a UserError before the first view for anything the user can fix. With ``turns``, the run
     waits for its turn on the device first, saying where it stands in line.
     The run follows ``session``'s controls: sliders steer it, ``stop`` ends it.
@@ -360,10 +379,16 @@ def run(
     else:
         styles = [load_upload(UPLOAD_LABELS[1], p) for p in plan.styles]
     config = settings.to_config(len(styles), plan.regions if plan else None)
+    init_image = None
+    if (model := head_start_model(settings, paintings, plan is not None)) is not None:
+        config = replace(config, init="model")
+        init_image = head_start(model, content, config.size, config.device)
     device = resolve_device(config.device).type
     controls = Controls.from_config(config)
     session.brush_regions = plan.brush_regions if plan else {}
-    reports = stylize(config, content, styles, controls, region_map=plan.region_map if plan else None)
+    reports = stylize(
+        config, content, styles, controls, init_image=init_image, region_map=plan.region_map if plan else None
+    )
     session.optimizer = config.optimizer
     shown = fitted_size(content.size, min(config.size, PREVIEW_MAX_SIDE))  # every preview, coarse scales too
     display = _StudioDisplay(session, device, shown, (config, content.size))

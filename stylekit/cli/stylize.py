@@ -31,7 +31,7 @@ def add_parser(commands) -> None:
     p.add_argument("-o", "--output", default="stylized.png", help="output PNG (settings embedded)")
     add_setting_options(p, StyleConfig)
     p.add_argument("--list-layers", action="store_true", help="print the backbone's layer names and exit")
-    p.add_argument("--init-image", help="start image for --init image")
+    p.add_argument("--init-image", help="start image for --init image (or model: a fast model's output)")
     p.add_argument("--regions", metavar="MAP", help="region map: an image with a flat colour per region")
     p.add_argument(
         "--region-style", action="append", default=[], metavar="COLOUR=PAINTING[:WEIGHT]",

@@ -80,6 +80,12 @@ def stylize_image(model: FastModel, source: ImageSource, config: ApplyConfig) ->
     return tensor_to_array(model.stylize_tensor(image_to_tensor(image), config))
 
 
+def head_start(model_path: str | os.PathLike, photo: ImageSource, size: int, device: str = "auto") -> np.ndarray:
+    """The output of the model at ``model_path`` for ``photo`` at longest side ``size``: a start image for the
+    optimization (``StyleConfig(init="model")``)."""
+    return stylize_image(load_model(model_path, device), photo, ApplyConfig(size=size, device=device))
+
+
 @dataclass
 class FolderReport:
     """What a folder run did."""

@@ -16,6 +16,7 @@ from ...config import STEERING_EXAMPLE, StyleConfig
 from ...errors import ImageError
 from ...settings import info
 from .. import studio
+from ..gallery import model_for
 from ..jobs import load_upload, sentence
 from ..regions import BRUSHES, KEEP_PHOTO, STRENGTH_RANGE
 from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
@@ -74,6 +75,7 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
         image.change(partial(_check_upload, label), [image], [image], preprocess=False, **QUIET)
     photo.change(_fit_size, [photo, settings["size"]], [settings["size"]], preprocess=False, **QUIET)
     photo.change(_paint_over, [photo], [editor], preprocess=False, **QUIET)
+    painting.change(_offer_head_start, [painting], [settings["head_start"]], preprocess=False, **QUIET)
     for brush, (choice, strength) in enumerate(zip(region_paintings, strengths)):
         choice.change(partial(_choose_region, brush), [session, choice], None, **QUIET)
         strength.change(partial(_set_strength, brush), [session, strength], None, trigger_mode="always_last",
@@ -214,6 +216,11 @@ def _advanced(settings: dict, defaults: StudioSettings) -> None:
         with gr.Row():
             settings["optimizer"] = gr.Dropdown(choices("optimizer"), value=base.optimizer, label="Optimizer")
             settings["init"] = gr.Dropdown(choices("init"), value=base.init, label="Start from")
+        settings["head_start"] = gr.Checkbox(
+            defaults.head_start, label="Head start from the instant model", elem_id="head-start",
+            visible=model_for(PAINTINGS[0].path if PAINTINGS else None) is not None,
+            info="start from the painting's instant-style output instead of the photo (not with regions or a blend)",
+        )
         with gr.Row():
             settings["keep_colors"] = gr.Dropdown(choices("keep_colors"), value=base.keep_colors, label="Keep colours")
             settings["seed"] = gr.Number(base.seed, precision=0, label="Seed (for a noise start)")
@@ -281,6 +288,11 @@ def _fit_style_scale(size: float, style_scale: float):
 def _estimate(photo: dict | None, size, steps, multiscale) -> str:
     settings = StudioSettings.from_widgets(size=size, steps=steps, multiscale=multiscale)
     return studio.estimate_text(settings, upload_path(photo))
+
+
+def _offer_head_start(painting: dict | None):
+    """The head-start box shows only for a painting with a shipped model."""
+    return gr.update(visible=model_for(upload_path(painting)) is not None)
 
 
 def _paint_over(photo: dict | None):
