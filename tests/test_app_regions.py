@@ -65,10 +65,12 @@ def test_a_strength_slider_steers_its_region_in_a_running_optimization():
     session.controls = Controls(content_weight=1, style_weight=5, tv_weight=0, learning_rate=1,
                                 region_weights=[1.0, 1.0, 1.0])
     session.brush_regions = {1: 2}
-    session.choose_region(1, strength=3.5)
-    session.choose_region(0, strength=0.5)  # red was not painted in this run: nothing to steer
+    session.set_strength(1, 3.5)
+    session.set_strength(0, 0.5)  # red was not painted in this run: nothing to steer
     assert session.controls.region_weights == [1.0, 1.0, 3.5]
     assert session.region_choices[0].strength == 0.5
+    session.choose_painting(1, None)  # a cleared dropdown: the blue region has no painting any more
+    assert session.region_choices[1].painting is None
 
 
 def test_a_run_with_regions_saves_them_in_its_png_and_restoring_brings_them_back(tmp_path, make_photo):

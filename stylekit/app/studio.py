@@ -322,13 +322,13 @@ class StudioSession(RunSession):
         Image.fromarray(framed(layer)).save(path)
         return path
 
-    def choose_region(self, brush: int, painting: str | None = None, strength: float | None = None) -> None:
-        """Set a brush's painting or strength; a strength also steers the running optimization, if any."""
+    def choose_painting(self, brush: int, painting: str | None) -> None:
+        """Set the painting a brush colour stands for (None: none chosen)."""
+        self.region_choices[brush].painting = painting
+
+    def set_strength(self, brush: int, strength: float) -> None:
+        """Set a brush's strength; it also steers its region in the running optimization, if any."""
         choice = self.region_choices[brush]
-        if painting is not None:
-            choice.painting = painting
-        if strength is None:
-            return
         choice.strength = float(strength)
         controls, region = self.controls, self.brush_regions.get(brush)
         if controls is not None and region is not None and region < len(controls.region_weights):

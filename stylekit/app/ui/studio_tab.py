@@ -77,7 +77,7 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
     photo.change(_paint_over, [photo], [editor], preprocess=False, **QUIET)
     painting.change(_offer_head_start, [painting], [settings["head_start"]], preprocess=False, **QUIET)
     for brush, (choice, strength) in enumerate(zip(region_paintings, strengths)):
-        choice.change(partial(_choose_region, brush), [session, choice], None, **QUIET)
+        choice.change(partial(_choose_painting, brush), [session, choice], None, **QUIET)
         strength.change(partial(_set_strength, brush), [session, strength], None, trigger_mode="always_last",
                         concurrency_limit=None, **QUIET)
     estimated = [photo, settings["size"], settings["steps"], settings["multiscale"]]
@@ -300,12 +300,12 @@ def _paint_over(photo: dict | None):
     return {"background": upload_path(photo), "layers": [], "composite": None}
 
 
-def _choose_region(brush: int, session: StudioSession, painting: str | None):
-    session.choose_region(brush, painting=painting)
+def _choose_painting(brush: int, session: StudioSession, painting: str | None):
+    session.choose_painting(brush, painting)
 
 
 def _set_strength(brush: int, session: StudioSession, strength: float):
-    session.choose_region(brush, strength=strength)
+    session.set_strength(brush, strength)
 
 
 def _painted_layer(payload: dict | None) -> str | None:
