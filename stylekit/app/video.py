@@ -113,7 +113,8 @@ class _VideoDisplay:
 
     def final(self, report: VideoProgress, losses: pd.DataFrame | None) -> View:
         video = Path(report.output)
-        status = f"Done: {report.step} frames in {report.elapsed:.1f} s ({report.frames_per_second:.1f} frames/s)."
+        speed = f"{report.elapsed:.1f} s ({report.frames_per_second:.1f} frames/s)"
+        status = f"Done: {report.step} frames in {speed}."
         if report.outcome is Outcome.STOPPED:
-            status = f"{status} {sentence(report.message)}"
+            status = f"{sentence(report.message)} Took {speed}."
         return View(status, None, video, (video,))
