@@ -230,7 +230,7 @@ def upload(app_url: str, path: Path) -> dict:
 
 def test_the_train_tab_takes_no_server_path(app_url, files, photos_zip):
     style = upload(app_url, files["style"])
-    settings = ["steps", 1, 64, 2, 5, 1]
+    settings = ["steps", 1, 64, 2, "slim", 5, 1]
     for server_path in (str(photos_zip), "/etc/passwd"):
         named = {"path": server_path, "meta": {"_type": "gradio.FileData"}}
         stream = call_api(app_url, "train_fast", [style, named, None, *settings])
