@@ -35,19 +35,6 @@ STEERABLE = ("content_weight", "style_weight", "tv_weight", "learning_rate", "re
 STEERING_EXAMPLE = '[{"step": 40, "style_weight": 20}, {"step": 80, "content_weight": 2}]'
 
 
-def parse_regions(text: str) -> list[dict]:
-    """Parse the JSON list of regions (``REGIONS_EXAMPLE``); an empty text is none."""
-    if not text.strip():
-        return []
-    try:
-        regions = json.loads(text)
-    except json.JSONDecodeError:
-        raise ConfigError(f"regions must be a JSON list like {REGIONS_EXAMPLE}") from None
-    if not isinstance(regions, list):
-        raise ConfigError(f"regions must be a JSON list like {REGIONS_EXAMPLE}")
-    return regions
-
-
 def parse_steering(text: str) -> list[dict[str, float]]:
     """Parse the JSON list of live changes (``STEERING_EXAMPLE``); an empty text is none."""
     if not text.strip():
@@ -142,8 +129,8 @@ class StyleConfig(Settings):
         minimum=0.05, maximum=1,
     )
     regions: list[dict] = setting(
-        help=f"regions of the region map, as JSON, e.g. '{REGIONS_EXAMPLE}' (the command line builds them from "
-        "--region-style)", default_factory=list, parse=parse_regions, on_cli=False,
+        help=f"the region map's regions, e.g. {REGIONS_EXAMPLE} (the command line builds them from --region-style)",
+        default_factory=list, on_cli=False,
     )
     region_feather: float = setting(
         0.01, help="softness of region borders: the blur's width as a share of the longest side", minimum=0,

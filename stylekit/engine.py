@@ -6,7 +6,8 @@ It runs coarse to fine when ``config.multiscale`` is on: each scale starts
 from the upsampled result of the previous one, and targets are computed once
 per scale. With ``config.regions`` and a region map, each region of the photo
 is held to its own painting's Gram matrices (or to none: the photo is kept
-there), through masks at every style layer's resolution. Every step yields a :class:`StylizeProgress`; the last one
+there), through masks at every style layer's resolution. Every step yields a
+:class:`StylizeProgress`; the last one
 carries the full-size result and the run's :class:`~stylekit.progress.Outcome`.
 """
 
@@ -140,7 +141,7 @@ class _Scale:
         """The region masks at the resolution of each of ``features`` (computed once per scale)."""
         for name, activations in features.items():
             if name not in self.layer_masks:
-                masks = masks_at(self.masks, *activations.shape[-2:]).to(activations.device)
+                masks = masks_at(self.masks, *activations.shape[-2:])
                 self.layer_masks[name] = [MaskedBox.of(mask) for mask in masks[0]]
         return self.layer_masks
 
@@ -287,7 +288,8 @@ class _Run:
         if scale.masks is None:
             return color.match_color_statistics(scale.content, scale.styles[0])
         recoloured = [
-            scale.content if r.get("style") is None else color.match_color_statistics(scale.content, scale.styles[r["style"]])
+            color.match_color_statistics(scale.content, scale.styles[r["style"]]) if r.get("style") is not None
+            else scale.content
             for r in self.config.regions
         ]
         return sum(scale.masks[:, i : i + 1] * image for i, image in enumerate(recoloured))
@@ -318,7 +320,8 @@ class _Run:
         t = tv_loss(image.float(), self.config.tv_kind)
         terms = [c, *styles, t]
         total = sum(w * term for w, term in zip(weights, terms))
-        losses_out[:] = [c.detach(), sum(styles).detach(), t.detach(), total.detach(), *(term.detach() for term in terms)]
+        reported = [c, sum(styles), t, total]
+        losses_out[:] = [value.detach() for value in (*reported, *terms)]
         return total * (scale.size[0] * scale.size[1])
 
     def _steer(self) -> dict[str, float] | None:

@@ -101,9 +101,8 @@ def region_masks(
         )
     pixels = np.asarray(region_map.convert("RGB").resize(size, Image.Resampling.NEAREST), dtype=np.float32)
     colours = np.array([parse_colour(region["colour"]) for region in regions], dtype=np.float32)
-    distances = np.linalg.norm(pixels[:, :, None, :] - colours[None, None], axis=-1)
-    nearest = distances.argmin(axis=-1)
-    _refuse_stray_colours(pixels, distances.min(axis=-1) > MATCH_DISTANCE)
+    nearest, matched = nearest_colours(pixels, colours)
+    _refuse_stray_colours(pixels, ~matched)
     counts = np.bincount(nearest.ravel(), minlength=len(regions))
     for region, count in zip(regions, counts):
         if count == 0:
@@ -114,6 +113,13 @@ def region_masks(
     masks = _blurred(one_hot, feather * max(size))
     snapped = colours[nearest].astype(np.uint8)
     return masks, snapped, notes
+
+
+def nearest_colours(pixels: np.ndarray, colours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For (H, W, 3) pixels: the index of the nearest of (K, 3) colours, and whether it is within
+    MATCH_DISTANCE."""
+    distances = np.linalg.norm(pixels[:, :, None, :] - colours[None, None], axis=-1)
+    return distances.argmin(axis=-1), distances.min(axis=-1) <= MATCH_DISTANCE
 
 
 def _refuse_stray_colours(pixels: np.ndarray, stray: np.ndarray) -> None:

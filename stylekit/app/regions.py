@@ -16,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import MissingInputError
-from ..regions import KEEP, MATCH_DISTANCE, colour_hex, parse_colour
+from ..regions import KEEP, colour_hex, nearest_colours, parse_colour
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,8 @@ def plan_regions(
     def add(colour: str, source, name: str, strength: float) -> None:
         region = {"colour": colour, "style": None, "weight": strength, "painting": name}
         if source is not None:
-            styles.extend([] if source in styles else [source])
+            if source not in styles:
+                styles.append(source)
             region["style"] = styles.index(source)
         regions.append(region)
 
@@ -111,8 +112,8 @@ def _brush_shares(painted: Image.Image) -> list[float]:
     """The share of the picture nearest each brush colour (and within MATCH_DISTANCE of it)."""
     pixels = np.asarray(painted.convert("RGB"), dtype=np.float32)
     colours = np.array([parse_colour(c) for c in (REST, *(b.colour for b in BRUSHES))], dtype=np.float32)
-    distances = np.linalg.norm(pixels[:, :, None] - colours[None, None], axis=-1)
-    nearest = np.where(distances.min(-1) <= MATCH_DISTANCE, distances.argmin(-1), -1)
+    nearest, matched = nearest_colours(pixels, colours)
+    nearest = np.where(matched, nearest, -1)
     return [float((nearest == index + 1).mean()) for index in range(len(BRUSHES))]
 
 

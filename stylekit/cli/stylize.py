@@ -101,7 +101,8 @@ def _paintings(args: argparse.Namespace) -> tuple[list[str], list[dict]]:
         colour, painting, weight = _region_style(spec)
         region = {"colour": colour, "style": None, "weight": weight, "painting": painting}
         if painting != KEEP:
-            styles += [] if painting in styles else [painting]
+            if painting not in styles:
+                styles.append(painting)
             region.update(style=styles.index(painting), painting=Path(painting).name)
         regions.append(region)
     return styles, regions
@@ -111,7 +112,9 @@ def _region_style(spec: str) -> tuple[str, str, float]:
     """``COLOUR=PAINTING[:WEIGHT]`` to (``#rrggbb``, painting or KEEP, weight)."""
     colour, equals, painting = spec.partition("=")
     if not equals or not painting:
-        raise ConfigError(f"--region-style {spec!r}: write COLOUR=PAINTING[:WEIGHT], e.g. red=starry.jpg:2 or white={KEEP}")
+        raise ConfigError(
+            f"--region-style {spec!r}: write COLOUR=PAINTING[:WEIGHT], e.g. red=starry.jpg:2 or white={KEEP}"
+        )
     weight = 1.0
     path, colon, tail = painting.rpartition(":")
     if colon:
