@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 import torch
@@ -121,3 +122,30 @@ def test_cli_trains_the_slim_network_by_name(files, tmp_path, monkeypatch, capsy
     with pytest.raises(SystemExit) as refused:
         main(["fast", "train", *common, "--network", "tiny"])
     assert refused.value.code == 2 and "--network: invalid choice" in capsys.readouterr().err
+
+
+def nyquist_share(image: torch.Tensor) -> float:
+    """The spectrum's magnitude at the 2-pixel period over its mean (Hann-windowed, rows and columns, away from
+    the borders)."""
+    inner = image[..., 4:-4, 4:-4] - image.mean()
+    share = 0.0
+    for dim in (-1, -2):
+        window = torch.hann_window(inner.shape[dim], periodic=False).view(-1, *[1] * (-dim - 1))
+        spectrum = torch.fft.rfft(inner * window, dim=dim).abs()
+        share += float(spectrum.select(dim, -1).mean() / spectrum.mean())
+    return share / 2
+
+
+def test_slim_output_has_no_two_pixel_grid():
+    torch.manual_seed(0)
+    photo = F.interpolate(torch.rand(1, 3, 16, 16), size=(64, 64), mode="bilinear", align_corners=False)
+    smooth = TransformerNet(NETWORKS["slim"])
+    raw = TransformerNet(replace(NETWORKS["slim"], smooth_output=False))
+    raw.load_state_dict(smooth.state_dict())
+    with torch.no_grad():
+        for layer in (smooth.decoder[1][0][1], raw.decoder[1][0][1]):  # phases as unlike as after training
+            torch.manual_seed(1)
+            layer.weight.normal_(0, 0.5)
+        smoothed, gridded = smooth(photo), raw(photo)
+    assert nyquist_share(gridded) > 1  # more than an average frequency's share
+    assert nyquist_share(gridded) > 5 * nyquist_share(smoothed)  # (tanh recreates a little of it)

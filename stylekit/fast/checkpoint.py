@@ -31,7 +31,7 @@ FORMAT = "stylekit-fast"
 THUMBNAIL_SIDE = 128
 _MAX_HEADER = 100 * 2**20
 _ADAM_KEYS = ("exp_avg", "exp_avg_sq", "step")
-_SHAPE_FIELDS = {"width": (int, 1, 256), "blocks": (int, 0, 32), "full_res_ends": (bool, 0, 1)}  # type, bounds
+_SHAPE_FIELDS = {"width": (int, 1, 256), "blocks": (int, 0, 32), "full_res_ends": (bool, 0, 1), "smooth_output": (bool, 0, 1)}  # type, bounds
 PICKLE_REFUSAL = (
     "this file is not a stylekit safetensors model (it looks like a pickle/torch file); "
     "stylekit never loads pickles because they can run code — export it as .safetensors"

@@ -11,7 +11,9 @@ Slim: no layer at full resolution, where most of the standard network's time
 goes on a CPU. A stride-2 9x9 convolution reads the image, three residual
 blocks of 64 channels work at a quarter of the size, and a sub-pixel
 convolution (Shi et al. 2016: 12 channels at half size, shuffled into RGB at
-full size) writes it. About 7 times fewer multiply-adds per pixel.
+full size) writes it, followed by a fixed [1, 2, 1] smoothing that removes the
+2-pixel grid the four shuffled phases otherwise leave (their frequency, and
+only theirs, it cancels completely). About 7 times fewer multiply-adds per pixel.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class NetworkShape:
     width: int = 32  # channels of the first convolution, doubled by each stride-2 convolution
     blocks: int = 5  # residual blocks at a quarter of the size
     full_res_ends: bool = True  # first and last convolutions at full size (Johnson et al.), else at half size
+    smooth_output: bool = False  # a fixed [1, 2, 1] smoothing after the sub-pixel output (half-size ends only)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -43,7 +46,7 @@ class NetworkShape:
 NetworkName = Literal["standard", "slim"]
 NETWORKS: dict[str, NetworkShape] = {
     "standard": NetworkShape(),
-    "slim": NetworkShape(width=32, blocks=3, full_res_ends=False),
+    "slim": NetworkShape(width=32, blocks=3, full_res_ends=False, smooth_output=True),
 }
 
 
@@ -103,6 +106,23 @@ def subpixel_conv(in_channels: int) -> nn.Sequential:
     return nn.Sequential(layer, nn.PixelShuffle(2))
 
 
+class GridSmoothing(nn.Module):
+    """A fixed, separable [1, 2, 1] / 4 blur of each RGB channel (reflection padded).
+
+    Its response is zero at the 2-pixel period, where a sub-pixel output's
+    phases differ, and half at the 4-pixel period.
+    """
+
+    def __init__(self):
+        super().__init__()
+        taps = torch.tensor([1.0, 2.0, 1.0]) / 4
+        self.register_buffer("kernel", torch.outer(taps, taps).expand(3, 1, 3, 3).clone(), persistent=False)
+
+    def forward(self, image: Tensor) -> Tensor:
+        padded = F.pad(image, (1, 1, 1, 1), mode="reflect")
+        return F.conv2d(padded, self.kernel.to(padded.dtype), groups=3)
+
+
 class TransformerNet(nn.Module):
     """Image in, stylized image of the same size out; both (B, 3, H, W) in 0..1.
 
@@ -119,7 +139,7 @@ class TransformerNet(nn.Module):
             decoder = [upsample_conv(4 * w, 2 * w), upsample_conv(2 * w, w), conv(w, 3, 9)]
         else:
             encoder = [conv_norm_relu(3, w, 9, 2), conv_norm_relu(w, 2 * w, 3, 2)]
-            decoder = [upsample_conv(2 * w, w), subpixel_conv(w)]
+            decoder = [upsample_conv(2 * w, w), subpixel_conv(w)] + ([GridSmoothing()] if shape.smooth_output else [])
         self.encoder = nn.Sequential(*encoder)
         inner = w * 2 ** (len(encoder) - 1)  # channels after the last stride-2 convolution
         self.residuals = nn.Sequential(*(ResidualBlock(inner) for _ in range(shape.blocks)))
