@@ -140,6 +140,10 @@ class StyleConfig(Settings):
         help=f"live changes to replay at their steps, as JSON, e.g. '{STEERING_EXAMPLE}' (every PNG records its run's)",
         default_factory=list, parse=parse_steering,
     )
+    tile_size: int | None = setting(
+        None, help="refine a scale larger than this many pixels a side tile by tile, in tiles about this side "
+        "(bounds memory; default: by device)", minimum=64,
+    )
     backbone: str = setting("vgg19-caffe", help="feature network and its weights", choices=tuple(BACKBONES))
     pooling: Pooling = setting("max", help="pooling in the feature network", choices=("max", "avg"))
     device: str = setting("auto", help="auto, cpu, cuda, cuda:1, mps")

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
+import os
 
 import torch
 
 from .errors import ConfigError, SizeLimitError
 
-# Largest output (width * height) the optimization accepts on each device type.
-# CPU: about 4 s per step at this size on 2 cores, and ~3 GB of memory.
-# CUDA: 4 MP fits a 16 GB card with bf16 activations; larger cards get more.
-MAX_PIXELS = {"cpu": 1024 * 1024, "mps": 1536 * 1536, "cuda": 2048 * 2048}
+# Scales larger than a tile are refined tile by tile (stylekit.tiled), so memory follows the tile, and the
+# output is limited by the image-sized state: image, gradient, L-BFGS history and content targets, about
+# BYTES_PER_PIXEL (measured by benchmarks/bench_tiled.py), allowed MEMORY_SHARE of the device's memory.
+# A CPU tile of 1024 px peaks near 3 GB in the feature network; CUDA takes 2048 px tiles on 16 GB.
+TILE_SIDE = {"cpu": 1024, "mps": 1024, "cuda": 2048}
+BYTES_PER_PIXEL = 400
+MEMORY_SHARE = 0.5
+LBFGS_HISTORY_BYTES = 1.5 * 2**30  # the optimizer's curvature history shortens to stay within this
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -43,13 +48,21 @@ def device_names() -> list[str]:
     return ["auto", "cpu", *(["cuda"] if cuda else []), *cuda, *(["mps"] if torch.backends.mps.is_available() else [])]
 
 
-def max_pixels(device: torch.device) -> int:
-    """The pixel limit for a device; CUDA cards with more than 24 GB get proportionally more."""
-    limit = MAX_PIXELS.get(device.type, MAX_PIXELS["cpu"])
+def memory_bytes(device: torch.device) -> int:
+    """The memory the device's image-sized state lives in: the card's on CUDA, else the host's RAM."""
     if device.type == "cuda":
-        total_gb = torch.cuda.get_device_properties(device).total_memory / 2**30
-        limit = max(limit, int(limit * total_gb / 24))
-    return limit
+        return torch.cuda.get_device_properties(device).total_memory
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def max_pixels(device: torch.device) -> int:
+    """The largest output (width * height) a run may make on ``device``: what its memory holds."""
+    return int(memory_bytes(device) * MEMORY_SHARE / BYTES_PER_PIXEL)
+
+
+def tile_side(device: torch.device) -> int:
+    """The default tile side on ``device``."""
+    return TILE_SIDE.get(device.type, TILE_SIDE["cpu"])
 
 
 def max_side_for(device: torch.device, aspect: float) -> int:

@@ -4,7 +4,9 @@
 match the content photo's and its Gram matrices match the style images'.
 It runs coarse to fine when ``config.multiscale`` is on: each scale starts
 from the upsampled result of the previous one, and targets are computed once
-per scale. With ``config.regions`` and a region map, each region of the photo
+per scale. A scale larger than a tile is refined tile by tile
+(:mod:`stylekit.tiled`), with the same objective and memory bounded by the
+tile. With ``config.regions`` and a region map, each region of the photo
 is held to its own painting's Gram matrices (or to none: the photo is kept
 there), through masks at every style layer's resolution. Every step yields a
 :class:`StylizeProgress`; the last one
@@ -25,7 +27,7 @@ from torch import Tensor
 
 from . import color
 from .config import STEERABLE, StyleConfig
-from .devices import check_size, check_style_size, resolve_device, uses_bf16
+from .devices import LBFGS_HISTORY_BYTES, check_size, check_style_size, resolve_device, tile_side, uses_bf16
 from .errors import ConfigError
 from .images import fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from .lbfgs import LBFGS
@@ -34,6 +36,8 @@ from .losses import (
 )
 from .progress import Losses, Outcome, Progress, RunControls
 from .regions import masks_at, region_masks, region_weights
+from .tiled import TiledObjective, tiled_grams
+from .tiles import Tile, tile_grid
 from .vgg import layer_names, load_backbone
 
 SGD_DECAY = 0.96  # SGD learning rate multiplier every SGD_DECAY_EVERY steps (Keras example)
@@ -92,6 +96,8 @@ class StylizeProgress(Progress):
     result: np.ndarray | None = None  # uint8 RGB at full size, on the last report only
     settings: dict = field(default_factory=dict)  # on the last report: the settings, with the run's steering
     region_map: np.ndarray | None = None  # on the last report of a run with regions: the map as used, uint8 RGB
+    tiles_done: int = 0  # on a tiled scale, reports between steps: tile passes done of this step's ...
+    tiles_total: int = 0  # ... two passes over the tiles (0: not tiled)
 
 
 def scale_sizes(size: int, min_size: int, multiscale: bool) -> list[int]:
@@ -136,6 +142,7 @@ class _Scale:
     masks: Tensor | None = None  # with regions: (1, K, H, W) soft masks at this scale
     region_grams: list[dict[str, Tensor] | None] = field(default_factory=list)  # per region; None keeps the photo
     layer_masks: dict[str, list[MaskedBox]] = field(default_factory=dict)  # per style layer, per region
+    tiled: TiledObjective | None = None  # a scale larger than a tile: its objective, tile by tile
 
     def masks_for(self, features: dict[str, Tensor]) -> dict[str, list[MaskedBox]]:
         """The region masks at the resolution of each of ``features`` (computed once per scale)."""
@@ -176,6 +183,7 @@ class _Run:
         self.style_layers = normalized(config.style_layers)
         self.layers = set(self.content_layers) | set(self.style_layers)
         self.min_side = smallest_side(config.backbone, self.layers)
+        self.tile_side = config.tile_size or tile_side(self.device)
         style_side = self._style_side(config.size)
         check_size(*self._fitted(self.content, config.size), self.device)
         for style in self.styles:
@@ -253,16 +261,39 @@ class _Run:
             styles = [color.match_luminance(s, content_colour) for s in styles]
         elif config.keep_colors == "match":
             styles = [color.match_color_statistics(s, content_colour) for s in styles]
-        with torch.no_grad():
-            content_targets = {k: v.float() for k, v in self._features(content, self.content_layers).items()}
-            grams = [{k: gram_matrix(v) for k, v in self._features(s, self.style_layers).items()} for s in styles]
-        blend = config.style_blend or [1.0] * len(styles)
         h, w = content.shape[-2:]
-        scale = _Scale((w, h), content, content_colour, content_targets, blend_grams(grams, blend), styles)
+        grams = [self._grams(s) for s in styles]
+        blend = config.style_blend or [1.0] * len(styles)
+        scale = _Scale((w, h), content, content_colour, {}, blend_grams(grams, blend), styles)
         if self.full_masks is not None:
             scale.masks = masks_at(self.full_masks, h, w)
             scale.region_grams = [grams[r["style"]] if r.get("style") is not None else None for r in config.regions]
+        tiles = self._tiles(content)
+        if tiles is None:
+            with torch.no_grad():
+                scale.content_targets = {k: v.float() for k, v in self._features(content, self.content_layers).items()}
+        else:
+            styled = self.styled if scale.masks is not None else ()
+            scale.tiled = TiledObjective(
+                self._features, tiles, self.content_layers, self.style_layers, config.tv_kind, scale.masks, styled
+            )
+            scale.tiled.set_content(content)
         return scale
+
+    def _tiles(self, image: Tensor) -> list[Tile] | None:
+        """The tiles of an image larger than one tile; None when it fits in one."""
+        h, w = image.shape[-2:]
+        if h * w <= self.tile_side**2:
+            return None
+        return tile_grid(h, w, self.tile_side, self.min_side)
+
+    def _grams(self, image: Tensor) -> dict[str, Tensor]:
+        """The Gram matrices of a painting at the style layers, tile by tile when it is larger than a tile."""
+        tiles = self._tiles(image)
+        if tiles is not None:
+            return tiled_grams(self._features, image, tiles, list(self.style_layers))
+        with torch.no_grad():
+            return {k: gram_matrix(v) for k, v in self._features(image, self.style_layers).items()}
 
     def _initial_image(self, scale: _Scale, previous: Tensor | None) -> Tensor:
         w, h = scale.size
@@ -297,7 +328,8 @@ class _Run:
     def _optimizer(self, image: Tensor) -> LBFGS | torch.optim.Optimizer:
         lr = self.controls.learning_rate
         if self.config.optimizer == "lbfgs":
-            return LBFGS(image, lr=lr)
+            pair_bytes = 2 * 4 * image.numel()  # a step and a gradient change, in fp32
+            return LBFGS(image, lr=lr, history_size=int(max(4, min(20, LBFGS_HISTORY_BYTES // pair_bytes))))
         if self.config.optimizer == "adam":
             return torch.optim.Adam([image], lr=lr)
         return torch.optim.SGD([image], lr=lr)
@@ -323,6 +355,23 @@ class _Run:
         reported = [c, sum(styles), t, total]
         losses_out[:] = [value.detach() for value in (*reported, *terms)]
         return total * (scale.size[0] * scale.size[1])
+
+    def _evaluate(self, image: Tensor, scale: _Scale, weights, losses_out: list, progress) -> Iterator[StylizeProgress]:
+        """Set ``image.grad`` and fill ``losses_out`` (see :meth:`_objective`). On a tiled scale, yields a
+        report after each tile pass (``progress(done, total)`` makes it) and returns early, leaving
+        ``losses_out`` empty, when a stop is asked for."""
+        image.grad = None
+        if scale.tiled is None:
+            self._objective(image, scale, weights, losses_out).backward()
+            return
+        targets = scale.region_grams if scale.masks is not None else [scale.style_grams]
+        targets = [t for t in targets if t is not None]
+        total = 2 * len(scale.tiled.tiles)
+        for done in scale.tiled.evaluate(image, weights, targets, losses_out):
+            yield progress(done, total)
+            if self.controls.stop:
+                losses_out.clear()
+                return
 
     def _steer(self) -> dict[str, float] | None:
         """Before step ``self.step + 1``: apply the changes to replay there, and record any change of the
@@ -385,13 +434,17 @@ class _Run:
                     group["lr"] = self._lr_now(step_in_scale)
                 losses: list[Tensor] = []
 
-                def closure():
-                    image.grad = None
-                    objective = self._objective(image, scale, weights, losses)
-                    objective.backward()
-                    return objective
+                def tile_report(done, total, step_in_scale=step_in_scale, index=index):
+                    report = self._report(scale, index, self.last_losses, scale_start, step_in_scale, None, done / total)
+                    report.tiles_done, report.tiles_total = done, total
+                    return report
 
-                optimizer.step(closure)
+                yield from self._evaluate(image, scale, weights, losses, tile_report)
+                if not losses:
+                    outcome = Outcome.STOPPED
+                    message = f"stopped during step {self.step + 1} of {total_steps}; kept the image of step {self.step}"
+                    break
+                optimizer.step(lambda: losses[3])
                 numbers = torch.stack(losses).tolist()
                 values = Losses(*numbers[:4])
                 if not (math.isfinite(values.total) and torch.isfinite(image).all()):
@@ -420,11 +473,13 @@ class _Run:
                 break
         yield self._final_report(scale, image, outcome, "; ".join(filter(None, [message, *self.warnings])) or None)
 
-    def _report(self, scale, index, values, scale_start, steps_in_scale, image) -> StylizeProgress:
+    def _report(self, scale, index, values, scale_start, steps_in_scale, image, partial=0.0) -> StylizeProgress:
+        """A report after ``steps_in_scale`` steps of this scale and ``partial`` of the next (tile passes)."""
         elapsed = time.perf_counter() - self.start
-        rate = steps_in_scale / max(time.perf_counter() - scale_start, 1e-9)
-        remaining = sum(p * n for p, n in zip(self.scale_pixels, self.steps)) - self.cost_done
-        eta = remaining * elapsed / max(self.cost_done, 1.0)
+        rate = (steps_in_scale + partial) / max(time.perf_counter() - scale_start, 1e-9)
+        done = self.cost_done + partial * self.scale_pixels[index]
+        remaining = sum(p * n for p, n in zip(self.scale_pixels, self.steps)) - done
+        eta = remaining * elapsed / max(done, 1.0)
         preview = None
         if image is not None:
             with torch.no_grad():

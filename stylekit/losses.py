@@ -72,9 +72,14 @@ def masked_gram(features: Tensor, mask: MaskedBox) -> Tensor:
     mask's sum, in fp32 (a mask of ones gives :func:`gram_matrix`). Only the box around the mask is
     multiplied, so regions that tile the picture cost little more than one Gram matrix between them (a
     box is a view: no positions are picked out)."""
+    return weighted_gram_sum(features, mask) / (mask.area + EPS)
+
+
+def weighted_gram_sum(features: Tensor, mask: MaskedBox) -> Tensor:
+    """The sum over positions of mask * f f^T for (B, C, H, W) activations, in fp32 (not yet divided)."""
     b, c = features.shape[:2]
     weighted = features[:, :, mask.rows, mask.columns].float() * mask.roots
-    return _SymmetricGram.apply(weighted.reshape(b, c, -1)) / (mask.area + EPS)
+    return _SymmetricGram.apply(weighted.reshape(b, c, -1))
 
 
 def relative_mse(x: Tensor, target: Tensor) -> Tensor:
@@ -130,12 +135,18 @@ def tv_loss(image: Tensor, kind: str = "l2") -> Tensor:
     the form used by the Keras example, which penalizes edges less than
     small ripples.
     """
+    return sum(penalty.mean() for penalty in tv_penalties(image, kind))
+
+
+def tv_penalties(image: Tensor, kind: str = "l2") -> list[Tensor]:
+    """The per-position penalties whose means add up to :func:`tv_loss`; each is indexed by the pixel
+    (row, column) its differences start from."""
     dx = image[:, :, :, 1:] - image[:, :, :, :-1]
     dy = image[:, :, 1:, :] - image[:, :, :-1, :]
     if kind == "l2":
-        return dx.pow(2).mean() + dy.pow(2).mean()
+        return [dx.pow(2), dy.pow(2)]
     if kind == "l1.25":
-        return (dx[:, :, :-1, :].pow(2) + dy[:, :, :, :-1].pow(2)).pow(1.25).mean()
+        return [(dx[:, :, :-1, :].pow(2) + dy[:, :, :, :-1].pow(2)).pow(1.25)]
     raise ValueError(f"unknown total variation kind {kind!r}; use 'l2' or 'l1.25'")
 
 

@@ -10,7 +10,7 @@ import torch
 from stylekit import color
 from stylekit import engine
 from stylekit.config import StyleConfig
-from stylekit.devices import max_style_scale, resolve_device
+from stylekit.devices import max_pixels, max_style_scale, resolve_device
 from stylekit.errors import ConfigError, SizeLimitError
 from stylekit.progress import Outcome
 from stylekit.engine import Controls, allocate_steps, scale_sizes, smallest_side, stylize
@@ -195,7 +195,7 @@ def test_init_image_is_used(init):
 @pytest.mark.parametrize(
     "overrides, message",
     [
-        ({"size": 5000}, "at most"),
+        ({"size": 200_000}, "at most"),
         ({"optimizer": "rmsprop"}, "optimizer must be one of"),
         ({"style_layers": {"relu9_1": 1.0}}, "unknown style layer"),
         ({"steps": 0}, "steps must be at least 1"),
@@ -250,17 +250,19 @@ def test_a_warning_follows_the_outcome_message():
 
 def test_a_painting_over_the_pixel_limit_is_refused_before_loading_weights(monkeypatch):
     monkeypatch.setattr(engine, "load_backbone", lambda *args: pytest.fail("loaded the backbone"))
-    largest = max_style_scale(resolve_device("cpu"), 64)  # the painting is square
-    assert largest == 16.0  # 1024 px on a side: the CPU's 1 MP limit
-    with pytest.raises(SizeLimitError, match="choose a style scale of at most 16$"):
-        stylize(tiny(style_scale=16.5), CONTENT, [STYLE])
+    cpu = resolve_device("cpu")
+    largest = max_style_scale(cpu, 64)  # the painting is square
+    assert largest == math.floor(100 * math.isqrt(max_pixels(cpu)) / 64) / 100  # what the memory holds
+    with pytest.raises(SizeLimitError, match=r"choose a style scale of at most \d+\.\d+$"):
+        stylize(tiny(style_scale=2 * largest), CONTENT, [STYLE])
 
 
 def test_max_style_scale_follows_the_size_and_the_paintings_shape():
     cpu = resolve_device("cpu")
-    assert max_style_scale(cpu, 1024) == 1.0 and max_style_scale(cpu, 256) == 4.0
-    assert max_style_scale(cpu, 300) == 3.41  # rounded down: 1024 / 300 = 3.413
-    assert max_style_scale(cpu, 256, aspect=2.0) == 5.65  # a 2:1 painting may be 1448 px long
+    side = math.isqrt(max_pixels(cpu))  # of the largest square painting
+    assert max_style_scale(cpu, side) == 1.0 and max_style_scale(cpu, side // 4) == 4.0
+    assert max_style_scale(cpu, 3 * side // 10) == 3.33  # rounded down
+    assert max_style_scale(cpu, side // 4, aspect=2.0) == math.floor(100 * math.sqrt(2) * 4) / 100  # a 2:1 one
 
 
 @pytest.mark.parametrize("name", ["bogus", "meta", "cuda:99", "mps"])
