@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fakes import synthetic_photo
+from PIL import Image
 
 from stylekit.cli import main
 from stylekit.errors import ConfigError, ExportUnavailable, ImageError, MissingInputError
@@ -15,8 +17,11 @@ from stylekit.fast import ApplyConfig, TransformerNet, load_model
 from stylekit.fast.checkpoint import save_checkpoint
 from stylekit.fast.config import VideoConfig
 from stylekit.fast.network import NETWORKS
-from stylekit.fast.video import SteadyStylizer, flicker, probe_video, stylize_video, video_writer
+from stylekit.fast.video import SteadyStylizer, estimate_shift, flicker, probe_video, stylize_video, video_writer
+from stylekit.images import image_to_tensor
 from stylekit.progress import Outcome, RunControls
+
+CONTENT = Path(__file__).resolve().parents[1] / "assets" / "content"
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +42,18 @@ def still_clip(count: int, width: int = 48, height: int = 32, noise: float = 4.0
     rng = np.random.default_rng(seed)
     photo = np.asarray(synthetic_photo(width, height, seed), np.float32)
     return [(photo + rng.normal(0, noise, photo.shape)).clip(0, 255).astype(np.uint8) for _ in range(count)]
+
+
+def photo(name: str) -> np.ndarray:
+    return np.asarray(Image.open(CONTENT / f"{name}.jpg").convert("RGB"), np.float32)
+
+
+def panned_clip(name: str, count: int, step: tuple[int, int] = (1, 2), size: tuple[int, int] = (96, 160),
+                noise: float = 4.0) -> list[np.ndarray]:
+    """A camera moving ``step`` (down, right) pixels a frame over a real photo, with sensor-like noise."""
+    rng, picture, (height, width) = np.random.default_rng(0), photo(name), size
+    crops = [picture[i * step[0] : i * step[0] + height, i * step[1] : i * step[1] + width] for i in range(count)]
+    return [(crop + rng.normal(0, noise, crop.shape)).clip(0, 255).astype(np.uint8) for crop in crops]
 
 
 def write_clip(path, frames: list[np.ndarray], sound: bool = False, fps: int = 10) -> str:
@@ -91,6 +108,41 @@ def test_steady_stylizes_a_new_picture_afresh(model):
         steady(frame)
     held, plain = steady(second[0]).astype(float), fresh(second[0]).astype(float)
     moved = np.abs(second[0].astype(float) - first[-1]).mean(-1) > 40
+    assert moved.mean() > 0.2 and np.abs(held - plain)[moved].mean() < 2
+
+
+@pytest.mark.parametrize("name", ["dandelion_meadow", "coffee", "astronaut"])
+@pytest.mark.parametrize("shift", [(3, -7), (-12, 5), (0, 1)])
+def test_the_shift_between_two_views_of_a_photo_is_found_within_a_pixel(name, shift):
+    """dandelion_meadow is wider than 512 px, so its views are matched shrunk by 2 and rounded back."""
+    picture, (down, right) = photo(name), shift
+    height, width = picture.shape[0] - 40, picture.shape[1] - 40
+    before = picture[20 : 20 + height, 20 : 20 + width]
+    after = picture[20 - down : 20 - down + height, 20 - right : 20 - right + width]
+    found = estimate_shift(*(image_to_tensor(view.astype(np.uint8)) for view in (before, after)))
+    assert found is not None and max(abs(f - s) for f, s in zip(found, shift)) <= 1
+
+
+def test_steady_follows_a_panning_camera(model):
+    """Measured with the camera's motion taken out, steady 0.8 gives 0.41 to 0.46 of the flicker without on
+    these photos (untrained and shipped models alike); blending without following the camera gave 0.71 to 0.93."""
+    for name in ("coffee", "dandelion_meadow"):
+        frames = panned_clip(name, 12)
+        results = {}
+        for steady in (0.0, 0.8):
+            stylizer = SteadyStylizer(model, ApplyConfig(), VideoConfig(steady=steady))
+            results[steady] = flicker(frames, [stylizer(frame) for frame in frames], moving=True)
+        assert results[0.8] < 0.6 * results[0.0]
+
+
+def test_a_cut_to_an_unrelated_photo_is_not_blended(model):
+    first, cut = panned_clip("coffee", 4), panned_clip("cat", 1)[0]
+    assert estimate_shift(image_to_tensor(first[-1]), image_to_tensor(cut)) is None
+    steady = SteadyStylizer(model, ApplyConfig(), VideoConfig(steady=0.9))
+    for frame in first:
+        steady(frame)
+    held, plain = steady(cut).astype(float), SteadyStylizer(model, ApplyConfig(), VideoConfig(steady=0))(cut)
+    moved = np.abs(cut.astype(float) - first[-1]).mean(-1) > 40
     assert moved.mean() > 0.2 and np.abs(held - plain)[moved].mean() < 2
 
 

@@ -3,7 +3,8 @@
 :class:`SteadyStylizer` takes the frames of one clip in order (from a file,
 a webcam); :func:`stylize_video` reads a video file through ffmpeg (from the
 ``imageio-ffmpeg`` package) and writes an H.264 MP4 with the input's sound,
-reporting after every frame. :func:`flicker` measures the result.
+reporting after every frame. :func:`flicker` measures the result; :func:`estimate_shift` finds how far the
+camera moved between two frames.
 """
 
 from __future__ import annotations
@@ -30,15 +31,19 @@ VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi"})
 OUTPUT_SUFFIX = ".mp4"
 CHANGE = 0.05  # input change (0..1, averaged over 5x5 pixels) at which a pixel counts as moving
 DEFAULT_FPS = 25.0  # when the file does not say
+MATCH_SIDE = 512  # frames are matched for motion in grey, in their middle square at most this wide
+WHITEN = 0.6  # phase correlation divides each frequency by its magnitude to this power (1: pure phase)
+MIN_PEAK = 20.0  # correlation peak, in standard deviations of the surface, to trust a shift (unrelated frames: 12)
 
 
 class SteadyStylizer:
     """Stylizes the frames of one clip in order; where the picture did not move, the output holds still.
 
-    Each output is ``lerp(stylized frame, previous output, hold)`` with
-    ``hold = steady * max(0, 1 - change / CHANGE)``: still areas become a
-    running average of their stylizations, so the network's frame-to-frame
-    jitter averages out, and moving areas are stylized afresh.
+    The previous input and output are first moved by the camera's shift (:func:`estimate_shift`; none when
+    unsure, as at a cut). Each output is then ``lerp(stylized frame, moved previous output, hold)`` with
+    ``hold = steady * max(0, 1 - change / CHANGE)``, ``change`` measured against the moved previous input and
+    0 hold where the shift uncovered new picture: still or panned areas become a running average of their
+    stylizations, so the network's frame-to-frame jitter averages out, and moving parts are stylized afresh.
     """
 
     def __init__(self, model: FastModel, config: ApplyConfig, video: VideoConfig):
@@ -53,22 +58,90 @@ class SteadyStylizer:
         styled = self.model.stylize_tensor(image, self.config)
         with torch.inference_mode():
             if self.steady > 0 and self._previous is not None and self._previous[0].shape == image.shape:
-                last_input, last_output = self._previous
-                change = (image - last_input).abs().mean(1, keepdim=True)
-                change = F.avg_pool2d(change, 5, stride=1, padding=2, count_include_pad=False)
-                hold = self.steady * (1 - change / CHANGE).clamp(min=0)
-                styled = torch.lerp(styled, last_output, hold)
+                styled = self._held(image, styled, *self._previous)
             self._previous = (image, styled)
             return tensor_to_array(styled)
 
+    def _held(self, image: torch.Tensor, styled: torch.Tensor, last_input: torch.Tensor, last_output: torch.Tensor):
+        shift = estimate_shift(last_input, image) or (0, 0)
+        last_input, last_output = (torch.roll(last, shift, dims=(-2, -1)) for last in (last_input, last_output))
+        change = (image - last_input).abs().mean(1, keepdim=True)
+        change = F.avg_pool2d(change, 5, stride=1, padding=2, count_include_pad=False)
+        hold = self.steady * (1 - change / CHANGE).clamp(min=0) * _covered(image, shift)
+        return torch.lerp(styled, last_output, hold)
 
-def flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray]) -> float:
-    """Mean frame-to-frame change of ``outputs`` over that of ``inputs``: 1 means as jumpy as the input."""
 
-    def mean_change(frames: Sequence[np.ndarray]) -> float:
-        return float(np.mean([np.abs(b.astype(np.float32) - a).mean() for a, b in itertools.pairwise(frames)]))
+def estimate_shift(previous: torch.Tensor, current: torch.Tensor) -> tuple[int, int] | None:
+    """The whole-pixel (down, right) shift that moves ``previous`` onto ``current``, by phase correlation.
 
-    return mean_change(outputs) / max(mean_change(inputs), 1e-6)
+    Both are (1, 3, H, W) in 0..1; their middle ``MATCH_SIDE`` square at most is matched, in grey. None when
+    the correlation peak does not stand out (a cut, a flat or noisy picture): then no shift can be trusted.
+    Partial whitening (``WHITEN``) keeps sensor noise, which fills the high frequencies, from drowning the peak.
+    """
+    before, after = _matchable(previous), _matchable(current)
+    cross = torch.fft.rfft2(after) * torch.fft.rfft2(before).conj()
+    surface = torch.fft.irfft2(cross / cross.abs().clamp(min=1e-12) ** WHITEN, s=after.shape)
+    height, width = surface.shape
+    row, column = divmod(int(surface.argmax()), width)
+    if surface[row, column] - surface.mean() < MIN_PEAK * surface.std():
+        return None
+    return _signed(row, height), _signed(column, width)
+
+
+def _matchable(image: torch.Tensor) -> torch.Tensor:
+    """The grey middle of ``image``, at most ``MATCH_SIDE`` square, zero mean and tapered to 0 at the edges
+    (a Hann window), as (H, W) float64."""
+    height, width = (min(side, MATCH_SIDE) for side in image.shape[-2:])
+    top, left = (image.shape[-2] - height) // 2, (image.shape[-1] - width) // 2
+    grey = image[0, :, top : top + height, left : left + width].mean(0).double()
+    rows, columns = (torch.hann_window(side, False, dtype=grey.dtype, device=grey.device) for side in grey.shape)
+    return (grey - grey.mean()) * torch.outer(rows, columns)
+
+
+def _signed(position: int, length: int) -> int:
+    """A circular position as a signed shift: the half beyond the middle is negative."""
+    return position - length if position > length // 2 else position
+
+
+def _covered(image: torch.Tensor, shift: tuple[int, int]) -> torch.Tensor:
+    """(1, 1, H, W): 1 where a frame moved by ``shift`` still covers ``image``, 0 where the move uncovered it."""
+    mask = torch.ones_like(image[:, :1])
+    down, right = shift
+    mask[..., : max(down, 0), :] = 0
+    mask[..., mask.shape[-2] + min(down, 0) :, :] = 0
+    mask[..., : max(right, 0)] = 0
+    mask[..., mask.shape[-1] + min(right, 0) :] = 0
+    return mask
+
+
+def flicker(inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray], moving: bool = False) -> float:
+    """Mean frame-to-frame change of ``outputs`` over that of ``inputs``: 1 means as jumpy as the input.
+
+    ``moving``: compare each frame with the one before moved by the camera's shift (estimated on ``inputs``),
+    on the part both show, so that a pan counts as no change: the fair measure for a moving camera.
+    """
+    shifts = camera_shifts(inputs) if moving else None
+    return mean_change(outputs, shifts) / max(mean_change(inputs, shifts), 1e-6)
+
+
+def camera_shifts(frames: Sequence[np.ndarray]) -> list[tuple[int, int]]:
+    """:func:`estimate_shift` from each HxWx3 uint8 frame to the next, (0, 0) where unsure."""
+    images = [image_to_tensor(frame) for frame in frames]
+    return [estimate_shift(before, after) or (0, 0) for before, after in itertools.pairwise(images)]
+
+
+def mean_change(frames: Sequence[np.ndarray], shifts: Sequence[tuple[int, int]] | None = None) -> float:
+    """Mean absolute change (grey levels) from each frame, moved by its shift to the next (none by default),
+    to the next frame, where both show the picture."""
+    shifts = shifts or [(0, 0)] * (len(frames) - 1)
+    return float(np.mean([_change(*pair, shift) for pair, shift in zip(itertools.pairwise(frames), shifts)]))
+
+
+def _change(previous: np.ndarray, current: np.ndarray, shift: tuple[int, int]) -> float:
+    (down, right), (height, width) = shift, current.shape[:2]
+    after = current[max(down, 0) : height + min(down, 0), max(right, 0) : width + min(right, 0)]
+    before = previous[max(-down, 0) : height + min(-down, 0), max(-right, 0) : width + min(-right, 0)]
+    return float(np.abs(after.astype(np.float32) - before).mean())
 
 
 @dataclass(kw_only=True)
