@@ -13,11 +13,15 @@ import time
 import numpy as np
 
 from .config import StyleConfig
-from .engine import Controls, allocate_steps, scale_sizes, stylize
+from .devices import resolve_device, tile_side
+from .engine import Controls, allocate_steps, scale_sizes, smallest_side, stylize
 from .images import fitted_size
+from .losses import normalized
+from .tiles import tiling_overhead
 
 CALIBRATION_SIZE = 192
 CALIBRATION_STEPS = 6
+TILED_PASS_COST = 1.35  # a tiled step over a whole-image one, overlaps aside: the extra pass without gradients
 
 
 _measured: dict[str, float] = {}  # device -> seconds per megapixel-step, from the latest finished run
@@ -56,8 +60,18 @@ def learn(config: StyleConfig, photo_size: tuple[int, int], seconds: float) -> N
 
 
 def megapixel_steps(config: StyleConfig, photo_size: tuple[int, int]) -> float:
-    """The work of a run: megapixels times steps over its scales (each scale's targets count as one step)."""
+    """The work of a run: megapixels times steps over its scales (each scale's targets count as one step);
+    a tiled scale counts its tiles' overlaps and its extra pass (see :mod:`stylekit.tiled`)."""
     sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
     steps = allocate_steps(config.steps, len(sizes), config.finest_share)
     sizes = sizes[len(sizes) - len(steps):]
-    return sum((n + 1) * math.prod(fitted_size(photo_size, size)) / 1e6 for size, n in zip(sizes, steps))
+    tile = config.tile_size or tile_side(resolve_device(config.device))
+    align = smallest_side(config.backbone, normalized({**config.content_layers, **config.style_layers}))
+    work = 0.0
+    for size, count in zip(sizes, steps):
+        width, height = fitted_size(photo_size, size)
+        pixels = width * height / 1e6
+        if width * height > tile**2:
+            pixels *= tiling_overhead(height, width, tile, align) * TILED_PASS_COST
+        work += (count + 1) * pixels
+    return work

@@ -43,7 +43,7 @@ def tiled_grams(features: Features, image: Tensor, tiles: Sequence[Tile], layers
     areas: dict[str, Tensor] = {}
     with torch.no_grad():
         for tile in tiles:
-            weights = tile.weights().to(image.device)
+            weights = tile.weights.to(image.device)
             for name, activations in features(image[(..., *tile.box)], layers).items():
                 box = MaskedBox.of(masks_at(weights, *activations.shape[-2:])[0, 0])
                 sums[name] = sums.get(name, 0) + weighted_gram_sum(activations, box)
@@ -78,6 +78,7 @@ class TiledObjective:
         self.region_masks = region_masks
         self.styled = list(styled) if region_masks is not None else [None]
         self._boxes: dict[tuple[int, str], list[MaskedBox]] = {}
+        self._layer_weights: dict[tuple[int, int, int], Tensor] = {}
         self._areas: dict[str, list[Tensor]] = {}
         self.targets: list[dict[str, Tensor]] = []  # per tile: content targets in the crop
         self.target_power: dict[str, Tensor] = {}  # per content layer: the whole target's mean square
@@ -92,15 +93,15 @@ class TiledObjective:
         count: dict[str, Tensor] = {}
         tv_count: list[Tensor] = []
         with torch.no_grad():
-            for tile in self.tiles:
+            for index, tile in enumerate(self.tiles):
                 crop = content[(..., *tile.box)]
                 targets = {k: v.float() for k, v in self.features(crop, list(self.content_layers)).items()}
                 self.targets.append(targets)
                 for name, target in targets.items():
-                    weights = self._weights_at(tile, target, content.device)
+                    weights = self._weights_at(index, target)
                     power[name] = power.get(name, 0) + (weights * target.pow(2)).sum()
                     count[name] = count.get(name, 0) + weights.sum() * target.shape[1]
-                pixel_weights = tile.weights().to(content.device)
+                pixel_weights = tile.weights.to(content.device)
                 sizes = [pixel_weights[..., : p.shape[-2], : p.shape[-1]].sum() * p.shape[1]
                          for p in tv_penalties(crop.float(), self.tv_kind)]
                 tv_count = [a + b for a, b in zip(tv_count, sizes)] if tv_count else sizes
@@ -108,16 +109,19 @@ class TiledObjective:
         self.target_power = {name: power[name] / count[name] for name in power}
         self.tv_count = tv_count
 
-    @staticmethod
-    def _weights_at(tile: Tile, activations: Tensor, device) -> Tensor:
-        return masks_at(tile.weights().to(device), *activations.shape[-2:])
+    def _weights_at(self, index: int, activations: Tensor) -> Tensor:
+        """Tile ``index``'s blending weights at the resolution of ``activations`` (kept per tile and size)."""
+        key = (index, *activations.shape[-2:])
+        if key not in self._layer_weights:
+            self._layer_weights[key] = masks_at(self.tiles[index].weights.to(activations.device), *key[1:])
+        return self._layer_weights[key]
 
     def _group_boxes(self, index: int, name: str, activations: Tensor) -> list[MaskedBox]:
         """Each style group's weights (tile blending times region mask) at one layer of one tile."""
         key = (index, name)
         if key not in self._boxes:
             tile = self.tiles[index]
-            weights = tile.weights().to(activations.device)
+            weights = tile.weights.to(activations.device)
             if self.region_masks is not None:
                 weights = weights * self.region_masks[(..., *tile.box)][:, self.styled]
             at_layer = masks_at(weights, *activations.shape[-2:])[0]
@@ -205,14 +209,14 @@ class TiledObjective:
         total = torch.zeros((), device=next(iter(features.values())).device)
         for name, w in self.content_layers.items():
             target = self.targets[index][name]
-            weights = self._weights_at(self.tiles[index], target, target.device)
+            weights = self._weights_at(index, target)
             error = (weights * (features[name].float() - target).pow(2)).sum()
             total = total + w * error / (self.content_count[name] * (self.target_power[name] + EPS))
         return total
 
     def _tv_part(self, tile: Tile, crop: Tensor) -> Tensor:
         """This tile's share of the smoothness penalty."""
-        weights = tile.weights().to(crop.device)
+        weights = tile.weights.to(crop.device)
         return sum(
             (weights[..., : p.shape[-2], : p.shape[-1]] * p).sum() / size
             for p, size in zip(tv_penalties(crop.float(), self.tv_kind), self.tv_count)

@@ -10,6 +10,7 @@ image's feature grid.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -43,6 +44,7 @@ class Tile:
     def pixels(self) -> int:
         return (self.rows.stop - self.rows.start) * (self.columns.stop - self.columns.start)
 
+    @functools.cached_property
     def weights(self) -> Tensor:
         """(1, 1, h, w) blending weights of the crop's pixels."""
         return torch.outer(self.rows.weights, self.columns.weights)[None, None]

@@ -26,10 +26,10 @@ def follow(
         if report.done:
             break
         if bar is None and show_bar:
-            bar = tqdm(total=report.total_steps, initial=report.step - 1, unit="step")
+            bar = tqdm(total=report.total_steps, initial=max(0, report.step - 1), unit="step")
         if bar is not None:
             bar.set_postfix_str(describe(report))
-            bar.update(1)
+            bar.update(report.step - bar.n)  # 0 for reports within a step (tile by tile)
     if bar is not None:
         bar.close()
     return report

@@ -138,7 +138,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 def _describe(report: StylizeProgress) -> str:
     width, height = report.size
-    return f"scale {report.scale_index + 1}/{report.num_scales} {width}x{height} loss {report.losses.total:.4g}"
+    tiles = f" tile pass {report.tiles_done}/{report.tiles_total}" if report.tiles_total else ""
+    return f"scale {report.scale_index + 1}/{report.num_scales} {width}x{height}{tiles} loss {report.losses.total:.4g}"
 
 
 def _report(args: argparse.Namespace, final: StylizeProgress) -> None:
