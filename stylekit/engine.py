@@ -15,6 +15,7 @@ carries the full-size result and the run's :class:`~stylekit.progress.Outcome`.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -32,7 +33,14 @@ from .errors import ConfigError
 from .images import fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from .lbfgs import LBFGS
 from .losses import (
-    MaskedBox, blend_grams, content_loss, gram_matrix, normalized, region_style_losses, style_loss, tv_loss,
+    MaskedBox,
+    blend_grams,
+    content_loss,
+    gram_matrix,
+    normalized,
+    region_style_losses,
+    style_loss,
+    tv_loss,
 )
 from .progress import Losses, Outcome, Progress, RunControls
 from .regions import masks_at, region_masks, region_weights
@@ -63,7 +71,7 @@ class Controls(RunControls):
     preview_every: int = 1
 
     @classmethod
-    def from_config(cls, config: StyleConfig) -> "Controls":
+    def from_config(cls, config: StyleConfig) -> Controls:
         return cls(
             content_weight=config.content_weight,
             style_weight=config.style_weight,
@@ -434,17 +442,13 @@ class _Run:
                     group["lr"] = self._lr_now(step_in_scale)
                 losses: list[Tensor] = []
 
-                def tile_report(done, total, step_in_scale=step_in_scale, index=index):
-                    report = self._report(scale, index, self.last_losses, scale_start, step_in_scale, None, done / total)
-                    report.tiles_done, report.tiles_total = done, total
-                    return report
-
+                tile_report = functools.partial(self._tile_report, scale, index, scale_start, step_in_scale)
                 yield from self._evaluate(image, scale, weights, losses, tile_report)
                 if not losses:
                     outcome = Outcome.STOPPED
                     message = f"stopped during step {self.step + 1} of {total_steps}; kept the image of step {self.step}"
                     break
-                optimizer.step(lambda: losses[3])
+                optimizer.step(lambda total=losses[3]: total)  # the gradient is already in place
                 numbers = torch.stack(losses).tolist()
                 values = Losses(*numbers[:4])
                 if not (math.isfinite(values.total) and torch.isfinite(image).all()):
@@ -472,6 +476,12 @@ class _Run:
             if outcome is not Outcome.FINISHED:
                 break
         yield self._final_report(scale, image, outcome, "; ".join(filter(None, [message, *self.warnings])) or None)
+
+    def _tile_report(self, scale, index, scale_start, steps_in_scale, done, total) -> StylizeProgress:
+        """A report between steps: ``done`` of the ``total`` tile passes of the next step."""
+        report = self._report(scale, index, self.last_losses, scale_start, steps_in_scale, None, done / total)
+        report.tiles_done, report.tiles_total = done, total
+        return report
 
     def _report(self, scale, index, values, scale_start, steps_in_scale, image, partial=0.0) -> StylizeProgress:
         """A report after ``steps_in_scale`` steps of this scale and ``partial`` of the next (tile passes)."""

@@ -4,6 +4,7 @@ Real weights and real assets at small sizes, with tiles forced far smaller
 than any default, so that a few tiles and their seams fit in a small image.
 """
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -48,7 +49,7 @@ def test_tile_weights_sum_to_one_everywhere_and_starts_sit_on_the_feature_grid(l
         covered[span.start : span.stop] += span.weights
         assert span.start % 16 == 0 and span.stop - span.start <= tile + 16
     assert torch.allclose(covered, torch.ones(length), atol=1e-6)
-    assert all(a.stop > b.start for a, b in zip(found, found[1:]))  # neighbours overlap: no hard border
+    assert all(a.stop > b.start for a, b in itertools.pairwise(found))  # neighbours overlap: no hard border
 
 
 def test_a_tile_smaller_than_the_network_needs_is_refused():
@@ -117,20 +118,22 @@ def gradient_energy(image: np.ndarray) -> np.ndarray:
     return np.abs(np.diff(grey, axis=1))[:-1] + np.abs(np.diff(grey, axis=0))[:, :-1]
 
 
+def border_ratio(image: np.ndarray, lines: list[int]) -> float:
+    """Mean gradient energy on the rows and columns ``lines`` (and the ones before them) over that elsewhere."""
+    energy = gradient_energy(image)
+    near = np.zeros(energy.shape, bool)
+    for line in lines:
+        near[max(0, line - 1) : line + 1, :] = near[:, max(0, line - 1) : line + 1] = True
+    return energy[near].mean() / energy[~near].mean()
+
+
 def test_no_seams_the_image_is_no_busier_along_tile_borders_than_elsewhere():
-    size, tile = 224, 96
+    size, tile = 224, 96  # the photo is square: the same spans down and across
     tiled = result(config(size, tile, steps=10))[-1].result
     whole = result(config(size, None, steps=10))[-1].result
-    height, width = tiled.shape[:2]
-    borders = {s.start for s in spans(width, tile, 16)[1:]} | {s.stop for s in spans(width, tile, 16)[:-1]}
-    columns = sorted(c + d for c in borders for d in (-1, 0) if 0 <= c + d < width - 1)
-    for image in (tiled, whole):
-        energy = gradient_energy(image)
-        along, elsewhere = energy[:, columns].mean(), np.delete(energy, columns, axis=1).mean()
-        if image is tiled:
-            tiled_ratio = along / elsewhere
-        else:
-            whole_ratio = along / elsewhere
+    found = spans(size, tile, 16)
+    lines = sorted({s.start for s in found[1:]} | {s.stop for s in found[:-1]})  # where each tile's crop ends
+    tiled_ratio, whole_ratio = border_ratio(tiled, lines), border_ratio(whole, lines)
     assert tiled_ratio < max(1.1, 1.1 * whole_ratio), (tiled_ratio, whole_ratio)
 
 
@@ -200,3 +203,13 @@ def test_a_tiled_run_of_four_times_the_pixels_peaks_lower_than_a_whole_image_run
     with PeakResident() as whole:
         result(config(384, None, steps=2))
     assert tiled.growth < 0.75 * whole.growth, (tiled.growth, whole.growth)
+
+
+def test_the_command_line_says_how_long_a_big_run_will_take_before_it_starts(monkeypatch, capsys):
+    from stylekit.cli import stylize as command
+
+    monkeypatch.setattr(command, "run_seconds", lambda config, size: 900.0)
+    command._announce(config(4096, None, steps=20), str(PHOTO))
+    assert "this run will take about 15 min here; Ctrl-C stops it" in capsys.readouterr().err
+    command._announce(config(256, None, steps=20), str(PHOTO))  # a small one starts without a word
+    assert capsys.readouterr().err == ""

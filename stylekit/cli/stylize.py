@@ -13,15 +13,20 @@ import json
 import sys
 from pathlib import Path
 
+from PIL import Image
+
 from ..config import StyleConfig
 from ..engine import Controls, StylizeProgress, stylize
 from ..errors import ConfigError, MissingInputError
-from ..regions import KEEP, colour_hex, parse_colour
+from ..estimate import megapixel_steps, run_seconds
 from ..export import ProgressRecorder, require_mp4, save_png, write_gif, write_mp4
+from ..regions import KEEP, colour_hex, parse_colour
 from ..vgg import layer_names
 from .options import add_setting_options, settings_from_args
 from .outputs import check_output, write_all
 from .progress import follow, stop_on_first_interrupt
+
+BIG_RUN_WORK = 30.0  # megapixel-steps (a few minutes on a CPU) above which the time it will take is said first
 
 
 def add_parser(commands) -> None:
@@ -62,6 +67,8 @@ def run_stylize(args: argparse.Namespace) -> int:
             recorder.add(report.step, report.preview)
 
     reports = stylize(config, args.content, styles, controls, args.init_image, args.regions)
+    if not args.json:
+        _announce(config, args.content)
     with stop_on_first_interrupt(controls, "the latest image"):
         final = follow(reports, _describe, show_bar=not args.json, on_report=record)
     if recorder is not None and (not recorder.steps or recorder.steps[-1] != final.step):
@@ -134,6 +141,16 @@ def _check_outputs(args: argparse.Namespace) -> None:
         require_mp4()
     for flag, path in (("-o", args.output), ("--gif", args.gif), ("--mp4", args.mp4)):
         check_output(path, flag)
+
+
+def _announce(config: StyleConfig, content: str) -> None:
+    """Before a big run, say how long it will take here (the photo and settings are already checked)."""
+    with Image.open(content) as photo:
+        size = photo.size
+    if megapixel_steps(config, size) > BIG_RUN_WORK:
+        minutes = run_seconds(config, size) / 60
+        print(f"this run will take about {minutes:.0f} min here; Ctrl-C stops it and keeps the latest image",
+              file=sys.stderr)
 
 
 def _describe(report: StylizeProgress) -> str:
