@@ -10,6 +10,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
+from stylekit.app import studio
 from stylekit.config import StyleConfig
 from stylekit.export import read_region_map, read_settings
 
@@ -59,7 +60,8 @@ def shot(page, name: str) -> None:
 
 def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     expect = sync_api.expect
-    page.locator("#photo input[type=file]").set_input_files(make_photo(size=(120, 90)))
+    photo = make_photo(size=(120, 90))
+    page.locator("#photo input[type=file]").set_input_files(photo)
     page.locator("#painting input[type=file]").set_input_files(STYLE)
     expect(page.locator("#photo img")).to_be_visible()
     expect(page.locator("#painting img")).to_be_visible()
@@ -73,6 +75,8 @@ def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     shot(page, "browser-1-ready")
 
     page.get_by_role("button", name="Stylize", exact=True).click()
+    if studio.estimate(studio.StudioSettings.from_widgets(size=96, steps=1000), photo)[0] > studio.CONFIRM_OVER_S:
+        page.get_by_role("button", name="Start anyway", exact=True).click()  # a slow machine asks first
     seen: set[str] = set()
     new_result_images(page, seen, 2)
     expect(page.locator("#status")).to_contain_text("Step ")
@@ -108,6 +112,37 @@ def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     assert steered and steered[-1] > DEFAULT_STYLE_WEIGHT  # the steered weight reached the engine
     assert settings["size"] == 96
     assert re.fullmatch(r"= [\d.]+", readout.inner_text())
+
+
+def test_a_long_run_asks_first_and_starts_when_told(page, make_photo):
+    expect = sync_api.expect
+    photo = make_photo(size=(160, 120))
+    expected = studio.estimate(studio.StudioSettings.from_widgets(size=4096, steps=1000), photo)
+    if expected[0] <= studio.CONFIRM_OVER_S:
+        pytest.skip("this machine makes a 4096 px run of 1000 steps in under the time that asks first")
+    page.locator("#photo input[type=file]").set_input_files(photo)
+    expect(page.locator("#photo img")).to_be_visible()
+    set_slider(page, "size", 4096)
+    set_slider(page, "steps", 1000)
+    status, question = page.locator("#status"), page.locator("#confirm-question")
+    stylize = page.get_by_role("button", name="Stylize", exact=True)
+    stylize.click()
+    expect(question).to_contain_text("This run will take about ")
+    expect(question).to_contain_text(" on this machine (cpu). Start it?")
+    expect(status).to_contain_text("Pick a photo")  # nothing started
+    page.get_by_role("button", name="Not now", exact=True).click()
+    expect(question).to_be_hidden()
+    stylize.click()
+    expect(question).to_be_visible()
+    set_slider(page, "steps", 999)  # an edit takes the question away
+    expect(question).to_be_hidden()
+    stylize.click()
+    page.get_by_role("button", name="Start anyway", exact=True).click()
+    expect(question).to_be_hidden()
+    expect(status).to_contain_text("Step 1 / 999 · scale 1 of 11")
+    shot(page, "browser-8-long-run-started")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(status).to_contain_text("Stopped at step")
 
 
 def test_bad_upload_warns_once_and_a_failed_training_start_leaves_the_tab_usable(page, tmp_path):

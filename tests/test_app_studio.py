@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from stylekit import devices
 from stylekit.app import gallery, jobs, studio
 from stylekit.app.jobs import LossHistory, Throttle
 from stylekit.app.studio import StudioSession, StudioSettings
@@ -78,6 +79,12 @@ def session():
     session = StudioSession()
     yield session
     session.close()
+
+
+@pytest.fixture
+def small_machine(monkeypatch):
+    """A machine whose memory allows 1 MP outputs (this one allows far more)."""
+    monkeypatch.setattr(devices, "max_pixels", lambda device: 1024 * 1024)
 
 
 def every_report() -> Throttle:
@@ -217,7 +224,7 @@ def test_restore_explains_unusable_files(tmp_path, data, message):
         studio.restore_settings(data, SHOWN)
 
 
-def test_max_size_follows_the_photo_shape(tmp_path, make_photo):
+def test_max_size_follows_the_photo_shape(tmp_path, make_photo, small_machine):
     square = studio.max_size(None)
     assert studio.max_size(make_photo("wide.png", size=(200, 50))) > square
     assert studio.max_size(tmp_path / "missing.png") == square
@@ -407,12 +414,12 @@ def test_oversized_uploads_are_refused(session, monkeypatch, make_photo):
         next(studio.run(session, settings(), make_photo(), [STYLE]))
 
 
-def test_a_too_large_output_size_says_the_largest_allowed(session, make_photo):
+def test_a_too_large_output_size_says_the_largest_allowed(session, make_photo, small_machine):
     with pytest.raises(SizeLimitError, match=r"over the .* MP limit on cpu; choose a size of at most \d+"):
         next(studio.run(session, settings(size=1600), make_photo(), [STYLE]))
 
 
-def test_the_style_scale_slider_stops_where_the_painting_would_not_fit(session, make_photo):
+def test_the_style_scale_slider_stops_where_the_painting_would_not_fit(session, make_photo, small_machine):
     assert studio.max_style_scale(64) == studio.RANGES["style_scale"][1]
     assert studio.max_style_scale(1024) == 1.0 and 1.0 < studio.max_style_scale(384) < 4.0
     with pytest.raises(SizeLimitError, match=r"choose a style scale of at most 1\b"):

@@ -102,6 +102,9 @@ class LossHistory:
         self.steered: set[int] = set()  # steps where a control changed
 
     def add(self, report: Progress) -> None:
+        """Add a report's losses, once per step (the reports between steps repeat the last step's)."""
+        if self.rows and report.step == self.rows[-1][0]:
+            return
         losses = report.losses
         values = (losses.content, losses.style, losses.tv, losses.total)
         if all(value > 0 and math.isfinite(value) for value in values):
@@ -290,9 +293,15 @@ def load_upload(label: str, source) -> Image.Image:
 
 
 def duration(seconds: float) -> str:
-    """``m:ss``."""
+    """``m:ss``; from an hour on, hours and minutes (see :func:`minutes`)."""
     seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else minutes(seconds)
+
+
+def minutes(seconds: float) -> str:
+    """A long time in whole minutes: ``14 min``, ``2 h 05 min``."""
+    hours, rest = divmod(max(1, round(seconds / 60)), 60)
+    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
 
 
 def sentence(text: str) -> str:

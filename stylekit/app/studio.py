@@ -24,7 +24,7 @@ from .. import devices
 from ..config import DEFAULT_LEARNING_RATE, StyleConfig, parse_layer_weights, parse_steering
 from ..devices import max_side_for, resolve_device
 from ..engine import Controls, StylizeProgress, stylize
-from ..errors import ConfigError, MissingInputError
+from ..errors import ConfigError, MissingInputError, SizeLimitError
 from ..estimate import learn, run_seconds
 from ..export import ProgressRecorder, read_region_map, read_settings, save_png, write_gif
 from ..fast.apply import head_start
@@ -33,13 +33,19 @@ from ..progress import Outcome
 from ..settings import setting, validate_fields
 from ..vgg import layer_names
 from .gallery import model_for
-from .jobs import GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, sentence, stream_views
+from .jobs import (
+    GIF_FRAMES, RunSession, Throttle, View, duration, load_upload, minutes, sentence, stream_views,
+)
 from .regions import (
     BRUSHES, RegionChoice, default_choices, framed, painted_layer, plan_regions, restored_choices, unframed,
 )
 from .turns import Turns
 
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
+# The studio's cap on the output's longest side, below the device's memory limit: time, not memory, is what
+# stops a CPU (a 4096 px run takes one to two minutes a step at its finest scale, hours in all).
+MAX_SIDE = 4096
+CONFIRM_OVER_S = 300  # a run expected to take longer waits for the user to confirm it
 UPLOAD_LABELS = ("photo", "painting", "second painting", "painted regions")  # how messages name the image inputs
 LAYER_CHOICES = [name for name in layer_names("vgg19-caffe") if name.startswith("relu")]
 OFFERED_CHOICES = {"init": ("recolored", "content", "noise", "style")}  # "image" needs a fourth upload; the CLI offers it
@@ -277,15 +283,43 @@ def max_style_scale(size: int) -> float:
     return max(low, min(high, devices.max_style_scale(resolve_device("auto"), max(1, int(size)))))
 
 
-def estimate_text(settings: StudioSettings, photo: str | Path | None) -> str:
-    """How long a run of these settings on this photo will take here, in words ('' for settings that fail)."""
+def estimate(settings: StudioSettings, photo: str | Path | None) -> tuple[float, str] | None:
+    """The seconds a run of these settings on this photo will take here, and the device's name (None for
+    settings that fail)."""
     try:
         config = settings.to_config(1)
     except ConfigError:
+        return None
+    return run_seconds(config, _photo_size(photo, fallback=(4, 3))), resolve_device(config.device).type
+
+
+def estimate_text(settings: StudioSettings, photo: str | Path | None) -> str:
+    """How long a run of these settings on this photo will take here, in words ('' for settings that fail)."""
+    if (expected := estimate(settings, photo)) is None:
         return ""
-    device = resolve_device(config.device)
-    seconds = run_seconds(config, _photo_size(photo, fallback=(4, 3)))
-    return f"About {duration(seconds)} at these settings on this machine ({device.type})."
+    seconds, device = expected
+    return f"About {duration(seconds)} at these settings on this machine ({device})."
+
+
+def confirmation(
+    session: StudioSession, settings: StudioSettings, photo, paintings: Sequence, confirmed: bool = False
+) -> str | None:
+    """The question to ask before a run expected to take over CONFIRM_OVER_S, else None: start it now.
+
+    ``confirmed``: the user said to start the run asked about last; it starts if it is still the same run
+    (a changed setting asks again, with its own estimate).
+    """
+    run = (settings, photo, tuple(paintings))
+    if confirmed and run == session.asked:
+        session.asked = None
+        return None
+    expected = estimate(settings, photo) if photo else None
+    if expected is None or expected[0] <= CONFIRM_OVER_S:
+        session.asked = None
+        return None
+    session.asked = run
+    seconds, device = expected
+    return f"This run will take about {minutes(seconds)} on this machine ({device}). Start it?"
 
 
 def _photo_size(photo: str | Path | None, fallback: tuple[int, int]) -> tuple[int, int]:
@@ -300,9 +334,10 @@ def _photo_size(photo: str | Path | None, fallback: tuple[int, int]) -> tuple[in
 
 
 def max_size(photo: str | Path | None) -> int:
-    """The largest output size (longest side) this machine allows for ``photo``'s shape."""
+    """The largest output size (longest side) the studio allows for ``photo``'s shape: this machine's limit,
+    at most MAX_SIDE."""
     width, height = _photo_size(photo, fallback=(1, 1))
-    return max_side_for(resolve_device("auto"), width / max(1, height))
+    return min(MAX_SIDE, max_side_for(resolve_device("auto"), width / max(1, height)))
 
 
 class StudioSession(RunSession):
@@ -314,6 +349,7 @@ class StudioSession(RunSession):
         self.optimizer = _DEFAULTS.optimizer
         self.region_choices = default_choices(captions)  # what each brush colour stands for
         self.brush_regions: dict[int, int] = {}  # in the latest run: brush index to region index
+        self.asked: tuple | None = None  # the long run awaiting confirmation: (settings, photo, paintings)
 
     def layer_file(self, layer: np.ndarray) -> Path:
         """A restored brush layer (RGBA) as a PNG in the session's folder, for the region editor."""
@@ -379,6 +415,8 @@ def run(
     else:
         styles = [load_upload(UPLOAD_LABELS[1], p) for p in plan.styles]
     config = settings.to_config(len(styles), plan.regions if plan else None)
+    if config.size > MAX_SIDE:
+        raise SizeLimitError(f"the studio makes pictures up to {MAX_SIDE} px; choose a size of at most {MAX_SIDE}")
     init_image = None
     if (model := head_start_model(settings, paintings, plan is not None)) is not None:
         config = replace(config, init="model")
@@ -407,14 +445,18 @@ class _StudioDisplay:
         self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)  # thins itself: evenly spaced
 
     def record(self, report: StylizeProgress) -> None:
-        if not report.done:
+        if not report.done and report.preview is not None:  # a tile pass's report has none
             self.recorder.add(report.step, report.preview)
 
-    def image(self, report: StylizeProgress) -> Path:
-        preview = Image.fromarray(report.preview)
-        if preview.size != self.shown:
-            preview = preview.resize(self.shown, Image.Resampling.BICUBIC)
-        return self.session.preview_file(np.asarray(preview))
+    def image(self, report: StylizeProgress) -> Path | None:
+        return None if report.preview is None else self._shown(report.preview)
+
+    def _shown(self, picture: np.ndarray) -> Path:
+        """``picture`` at display size, as a preview file (never a full-size image: a 4096 px one is 12 MP)."""
+        image = Image.fromarray(picture)
+        if image.size != self.shown:
+            image = image.resize(self.shown, Image.Resampling.BICUBIC, reducing_gap=3.0)
+        return self.session.preview_file(np.asarray(image))
 
     def status(self, report: StylizeProgress) -> str:
         return progress_text(report, self.device)
@@ -431,23 +473,31 @@ class _StudioDisplay:
         warning = report.message if report.outcome is Outcome.DIVERGED else None
         if report.outcome is Outcome.FINISHED:
             learn(*self.work, report.elapsed)
-        return View(done_text(report, self.device), losses, png, (png, gif), warning)
+        shown = png if report.size == self.shown else self._shown(report.result)  # the download stays full size
+        return View(done_text(report, self.device), losses, shown, (png, gif), warning)
 
 
 def progress_text(report: StylizeProgress, device: str) -> str:
-    """One status line for a running optimization."""
+    """One status line for a running optimization; between the steps of a tiled scale, its tile passes."""
     width, height = report.size
-    return (
-        f"Step {report.step} / {report.total_steps} · scale {report.scale_index + 1} of {report.num_scales} "
-        f"({width}×{height}) · {report.steps_per_second:.1f} steps/s · "
-        f"about {duration(report.eta_seconds)} left · {device}"
-    )
+    where = f"scale {report.scale_index + 1} of {report.num_scales} ({width}×{height})"
+    # between steps the next one is under way: its passes over the tiles stand in for the rate
+    pace = [f"tile pass {report.tiles_done} / {report.tiles_total}", where] if report.tiles_total else [
+        where, _rate(report)]
+    return " · ".join([f"Step {report.step} / {report.total_steps}", *pace,
+                       f"about {duration(report.eta_seconds)} left", device])
+
+
+def _rate(report: StylizeProgress) -> str:
+    """Steps per second, or seconds per step for slow steps (large tiled scales)."""
+    rate = report.steps_per_second
+    return f"{rate:.1f} steps/s" if rate >= 0.1 or rate <= 0 else f"{1 / rate:.0f} s/step"
 
 
 def done_text(report: StylizeProgress, device: str) -> str:
     """The status line after a run: what happened, how long it took."""
     width, height = report.size
-    rate = f"{report.steps_per_second:.1f} steps/s"
+    rate = _rate(report)
     summary = f"{report.step} steps in {duration(report.elapsed)} ({rate}) · {width}×{height} · {device}"
     if report.message:
         return f"{sentence(report.message)} {summary}"

@@ -105,9 +105,10 @@ def _or_skip(value):
 
 
 def wire_run_buttons(start: gr.Button, stop: gr.Button, session: gr.State, run: Callable, *, inputs: list,
-                     settings: dict, outputs: list, api_name: str, turns: Turns) -> gr.events.Dependency:
-    """Start: disable start, enable stop, then ``run`` on the device queue (it waits its ``turns``); at its end
-    (or failure) swap them back.
+                     settings: dict, outputs: list, api_name: str, turns: Turns,
+                     trigger: Callable | None = None) -> gr.events.Dependency:
+    """Start (``trigger``, by default a click on ``start``): disable start, enable stop, then ``run`` on the
+    device queue (it waits its ``turns``); at its end (or failure) swap them back.
     Stop: stop. ``outputs`` are the image, the status, the loss plot (if any) and the download buttons, as
     ``stream`` yields them; ``run`` takes ``inputs`` and the ``settings`` widgets by name, all unprocessed.
     """
@@ -121,7 +122,7 @@ def wire_run_buttons(start: gr.Button, stop: gr.Button, session: gr.State, run: 
         return gr.update(interactive=True), gr.update(interactive=False)
 
     buttons = [start, stop]
-    running = start.click(begin, [session], [*buttons, status], **QUIET).then(
+    running = (trigger or start.click)(begin, [session], [*buttons, status], **QUIET).then(
         run, inputs, outputs, inputs_kwargs=settings, api_name=api_name, preprocess=False,
         concurrency_limit=LINE_LENGTH + turns.slots, concurrency_id=DEVICE_QUEUE, show_progress="minimal",
         show_progress_on=[image],

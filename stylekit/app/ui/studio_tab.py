@@ -41,11 +41,15 @@ def choices(name: str) -> list[str]:
     return list(studio.OFFERED_CHOICES.get(name) or info(StyleConfig, name).choices)
 
 
-# On a narrow screen the result sits below the inputs: bring it into view when a run starts.
+# On a narrow screen the result sits below the inputs: bring it into view when Stylize is pressed, or the
+# question before a long run when it shows (a moment after the answer arrives: once it is laid out).
 SHOW_RESULT_ON_A_PHONE = """() => {
-  if (window.matchMedia("(max-width: 640px)").matches) {
-    document.getElementById("result")?.scrollIntoView({behavior: "smooth", block: "start"});
-  }
+  if (!window.matchMedia("(max-width: 640px)").matches) return;
+  setTimeout(() => {
+    const question = document.getElementById("confirm");
+    const target = question?.offsetParent ? question : document.getElementById("result");
+    target?.scrollIntoView({behavior: "smooth", block: "start"});
+  }, 100);
 }"""
 
 
@@ -89,17 +93,33 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
         slider = settings[name]
         steer = partial(_steer, name)
         slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **QUIET)
+    go = gr.State(0)  # a new value starts a run: Stylize sets one for a short run, Start anyway for a long one
+    _wire_confirmation(out, session, go, [photo, painting, painting2, editor], settings)
     wire_run_buttons(
         out["stylize"], out["stop"], session, _runner(turns), inputs=[session, photo, painting, painting2, editor],
         settings=settings,
         outputs=[out["result"], out["status"], out["plot"], out["png"], out["gif"]], api_name="stylize", turns=turns,
+        trigger=go.change,
     )
-    out["stylize"].click(None, js=SHOW_RESULT_ON_A_PHONE, **QUIET)
     names = list(settings)
     restore.upload(
         partial(_restore, names), [restore, session, photo],
         [*(settings[name] for name in names), editor, *region_paintings, *strengths], **QUIET,
     )
+
+
+def _wire_confirmation(out: dict, session: gr.State, go: gr.State, inputs: list, settings: dict) -> None:
+    """Stylize starts a run at once, or first asks about a long one (Start anyway starts it); Not now, or an
+    edit of any input or setting, takes the question away (a setting changed otherwise, by a restore, makes
+    Start anyway ask again)."""
+    photo, painting, painting2 = inputs[:3]
+    asking = dict(inputs=[session, go, photo, painting, painting2], outputs=[out["confirm"], out["question"], go],
+                  inputs_kwargs=settings, preprocess=False, **QUIET)
+    out["stylize"].click(_ask, **asking).then(None, js=SHOW_RESULT_ON_A_PHONE, **QUIET)
+    out["start_anyway"].click(_start_anyway, **asking)
+    out["not_now"].click(_hide, None, [out["confirm"]], **QUIET)
+    edits = [widget.input for widget in (*inputs, *settings.values())]  # the user's: an image's change fires late
+    gr.on(edits, _hide, None, [out["confirm"]], trigger_mode="always_last", concurrency_limit=None, **QUIET)
 
 
 def _inputs(settings: dict, defaults: StudioSettings):
@@ -185,6 +205,11 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
     out["estimate"] = gr.Markdown(
         studio.estimate_text(defaults, PHOTOS[0] if PHOTOS else None), elem_id="estimate",
     )
+    with gr.Group(visible=False, elem_id="confirm") as out["confirm"]:  # shown before a long run starts
+        out["question"] = gr.Markdown(elem_id="confirm-question")
+        with gr.Row():
+            out["start_anyway"] = gr.Button("Start anyway", variant="primary", elem_id="start-anyway")
+            out["not_now"] = gr.Button("Not now", variant="secondary", elem_id="not-now")
     out["result"] = gr.Image(label="Result", interactive=False, height=340, format="png", elem_id="result")
     out["status"] = gr.Markdown(
         "Pick a photo and a painting, press **Stylize**, and steer it while it paints; then download the "
@@ -319,6 +344,36 @@ def _steer(name: str, session: StudioSession, position: float):
     return gr.update(info=studio.readout(name, position))
 
 
+@shows_user_errors
+def _ask(session: StudioSession, go: int, photo, painting, painting2, **values):
+    """Stylize: start the run (a new ``go``), or show the question about a long one."""
+    return _start_or_ask(False, session, go, photo, painting, painting2, values)
+
+
+@shows_user_errors
+def _start_anyway(session: StudioSession, go: int, photo, painting, painting2, **values):
+    """Start anyway: start the run asked about (asked again if a setting changed since)."""
+    return _start_or_ask(True, session, go, photo, painting, painting2, values)
+
+
+def _start_or_ask(confirmed: bool, session: StudioSession, go: int, photo, painting, painting2, values: dict):
+    """Updates of the question box, its text and ``go`` (inputs unprocessed)."""
+    settings = StudioSettings.from_widgets(**values)
+    question = studio.confirmation(session, settings, upload_path(photo), _paintings(painting, painting2), confirmed)
+    if question is None:
+        return gr.update(visible=False), gr.skip(), go + 1
+    return gr.update(visible=True), f"**{question}**", gr.skip()
+
+
+def _hide():
+    return gr.update(visible=False)
+
+
+def _paintings(painting: dict | None, painting2: dict | None) -> list[str | None]:
+    """The chosen paintings' server files: the first, and the second if there is one."""
+    return [upload_path(painting)] + ([upload_path(painting2)] if painting2 else [])
+
+
 def _runner(turns: Turns) -> Callable:
     """The Stylize handler, taking its turn in ``turns`` (a closure, not a partial: Gradio finds the request
     argument only in a plain function's signature)."""
@@ -327,7 +382,7 @@ def _runner(turns: Turns) -> Callable:
         """Stream a run: its place in line, previews, status, losses, and at the end the files to download
         (inputs unprocessed)."""
         track(request, session)
-        paintings = [upload_path(painting)] + ([upload_path(painting2)] if painting2 else [])
+        paintings = _paintings(painting, painting2)
         settings = StudioSettings.from_widgets(**values)
         painted = _painted_layer(regions)
         yield from stream(

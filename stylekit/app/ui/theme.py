@@ -18,6 +18,12 @@ CSS = """
 #result img { width: 100%; height: 100%; object-fit: contain; }
 h1 small { font-size: 0.45em; font-weight: 400; color: var(--body-text-color-subdued); margin-left: 0.5em; }
 #status { min-height: 2.6em; font-variant-numeric: tabular-nums; }
+/* the question before a long run: amber, in the run's column, its answers side by side */
+#confirm {
+  padding: 10px 12px; border: 1px solid var(--secondary-300); background: var(--secondary-50); scroll-margin-top: 12px;
+}
+#confirm #confirm { padding: 0; border: none; }  /* a group repeats its id on an inner element */
+#confirm > * { background: transparent; }
 /* a video run's progress: a full-width bar over its status line */
 #fast-video-status { min-height: 2.6em; font-variant-numeric: tabular-nums; }
 #fast-video-status progress {
