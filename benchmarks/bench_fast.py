@@ -12,6 +12,10 @@ Contenders take turns within each repeat, so a busy machine slows them alike;
 the median of the repeats is shown. Training is ``stylekit.fast.train`` on
 synthetic photos, batch 4, excluding the first step (``--train-steps 0``: skip).
 Runs on the CPU, and on CUDA too when a GPU is present.
+
+To time a CPU with fewer vector extensions than this one, cap torch's: ``ATEN_CPU_CAPABILITY=avx2
+ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/bench_fast.py`` emulates an AVX2-only CPU (the first line then says
+``ATen kernels AVX2, bf16 off``); ONNX Runtime has no such cap, so the peer keeps its AVX-512 kernels.
 """
 
 from __future__ import annotations
@@ -49,7 +53,9 @@ def cpu_flags() -> str:
         "avx512_bf16": torch.cpu._is_avx512_bf16_supported(),
     }
     flags = ", ".join(f"{name} {'yes' if present else 'no'}" for name, present in found.items())
-    return f"{flags}; load average {os.getloadavg()[0]:.1f} before the run"
+    bf16 = "on" if uses_bf16(torch.device("cpu")) else "off"
+    kernels = f"ATen kernels {torch.backends.cpu.get_cpu_capability()}, bf16 {bf16}"
+    return f"{flags}; {kernels}; load average {os.getloadavg()[0]:.1f} before the run"
 
 
 def stylekit_contenders(folder: Path, device: torch.device) -> dict[str, Contender]:

@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--model", default=str(MODEL), help="the model for the flicker figures")
     args = parser.parse_args()
 
-    print(f"CPU: {machine()}; {cpu_flags()}; CPU capability {torch.backends.cpu.get_cpu_capability()}")
+    print(f"CPU: {machine()}; {cpu_flags()}")
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
