@@ -11,6 +11,7 @@ were one, would cross it; the overview marks where the crops come from.
 from __future__ import annotations
 
 import argparse
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,15 +35,15 @@ class CropSettings:
 
 
 def seam_centres(width: int, height: int, tile: int, count: int) -> list[tuple[int, int]]:
-    """Points where tiles overlap both across and down: the middles of the overlaps, first ``count``."""
+    """Points where tiles overlap both across and down (the middles of the overlaps), ``count`` of them spread
+    along the diagonal."""
     def middles(length: int) -> list[int]:
         found = spans(length, tile, ALIGN)
-        return [(b.start + a.stop) // 2 for a, b in zip(found, found[1:])]
+        return [(b.start + a.stop) // 2 for a, b in itertools.pairwise(found)]
 
     xs, ys = middles(width), middles(height)
-    points = [(x, y) for y in ys for x in xs]
-    step = max(1, len(points) // count)
-    return points[::step][:count]
+    picks = [i / max(1, count - 1) for i in range(count)]
+    return [(xs[round(t * (len(xs) - 1))], ys[round(t * (len(ys) - 1))]) for t in picks]
 
 
 def make(settings: CropSettings) -> list[Path]:

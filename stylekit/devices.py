@@ -11,7 +11,8 @@ from .errors import ConfigError, SizeLimitError
 
 # Scales larger than a tile are refined tile by tile (stylekit.tiled), so memory follows the tile, and the
 # output is limited by the image-sized state: image, gradient, L-BFGS history and content targets, about
-# BYTES_PER_PIXEL (measured by benchmarks/bench_tiled.py), allowed MEMORY_SHARE of the device's memory.
+# 200 bytes a pixel (benchmarks/bench_tiled.py; BYTES_PER_PIXEL leaves room for multi-scale runs), allowed
+# MEMORY_SHARE of the device's memory.
 # A CPU tile of 1024 px peaks near 3 GB in the feature network; CUDA takes 2048 px tiles on 16 GB.
 TILE_SIDE = {"cpu": 1024, "mps": 1024, "cuda": 2048}
 BYTES_PER_PIXEL = 400

@@ -423,6 +423,7 @@ class _Run:
         scale: _Scale | None = None
         outcome, message = Outcome.FINISHED, None
         for index, (size, steps) in enumerate(zip(self.sizes, self.steps)):
+            scale = optimizer = last_good = None  # the finished scale's targets and history go first
             scale = self._prepare_scale(size)
             image = self._initial_image(scale, image)
             optimizer = self._optimizer(image)
