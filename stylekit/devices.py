@@ -61,9 +61,10 @@ def max_pixels(device: torch.device) -> int:
     return int(memory_bytes(device) * MEMORY_SHARE / BYTES_PER_PIXEL)
 
 
-def tile_side(device: torch.device) -> int:
-    """The default tile side on ``device``."""
-    return TILE_SIDE.get(device.type, TILE_SIDE["cpu"])
+def tile_side(device: torch.device | str) -> int:
+    """The default tile side on ``device`` (a name, ``auto`` included, need not be present: for estimates)."""
+    kind = resolve_device("auto").type if device == "auto" else torch.device(device).type
+    return TILE_SIDE.get(kind, TILE_SIDE["cpu"])
 
 
 def max_side_for(device: torch.device, aspect: float) -> int:

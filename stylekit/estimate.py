@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from .config import StyleConfig
-from .devices import resolve_device, tile_side
+from .devices import tile_side
 from .engine import Controls, allocate_steps, scale_sizes, smallest_side, stylize
 from .images import fitted_size
 from .losses import normalized
@@ -65,7 +65,7 @@ def megapixel_steps(config: StyleConfig, photo_size: tuple[int, int]) -> float:
     sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
     steps = allocate_steps(config.steps, len(sizes), config.finest_share)
     sizes = sizes[len(sizes) - len(steps):]
-    tile = config.tile_size or tile_side(resolve_device(config.device))
+    tile = config.tile_size or tile_side(config.device)
     align = smallest_side(config.backbone, normalized({**config.content_layers, **config.style_layers}))
     work = 0.0
     for size, count in zip(sizes, steps):

@@ -172,8 +172,13 @@ def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_pho
     editor = page.locator("#regions")
     editor.scroll_into_view_if_needed()
     page.get_by_role("button", name="Brush", exact=True).click()
-    page.get_by_role("button", name="Color", exact=True).click()
-    page.locator("#regions menu.swatch button.color").nth(1).click()  # blue: The Great Wave by default
+    blue = page.locator("#regions menu.swatch button.color").nth(1)  # blue: The Great Wave by default
+    for _ in range(10):  # the Color button toggles the swatches, and the editor may still be settling
+        if blue.is_visible():
+            break
+        page.get_by_role("button", name="Color", exact=True).click()
+        page.wait_for_timeout(300)
+    blue.click()
     page.get_by_role("button", name="Brush", exact=True).click()  # closes the swatches
     editor.scroll_into_view_if_needed()
     box = editor.locator("canvas").first.bounding_box()

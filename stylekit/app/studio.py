@@ -473,7 +473,8 @@ class _StudioDisplay:
         warning = report.message if report.outcome is Outcome.DIVERGED else None
         if report.outcome is Outcome.FINISHED:
             learn(*self.work, report.elapsed)
-        shown = png if report.size == self.shown else self._shown(report.result)  # the download stays full size
+        big = max(report.size) > PREVIEW_MAX_SIDE  # shown at display size; the download stays full size
+        shown = self._shown(report.result) if big else png
         return View(done_text(report, self.device), losses, shown, (png, gif), warning)
 
 

@@ -118,7 +118,9 @@ def _wire_confirmation(out: dict, session: gr.State, go: gr.State, inputs: list,
     out["stylize"].click(_ask, **asking).then(None, js=SHOW_RESULT_ON_A_PHONE, **QUIET)
     out["start_anyway"].click(_start_anyway, **asking)
     out["not_now"].click(_hide, None, [out["confirm"]], **QUIET)
-    edits = [widget.input for widget in (*inputs, *settings.values())]  # the user's: an image's change fires late
+    # The user's edits (an image's change fires late). Not the region editor's: its input events send its
+    # layers to the server while the user paints, and the question does not depend on them.
+    edits = [widget.input for widget in (photo, painting, painting2, *settings.values())]
     gr.on(edits, _hide, None, [out["confirm"]], trigger_mode="always_last", concurrency_limit=None, **QUIET)
 
 
