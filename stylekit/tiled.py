@@ -39,16 +39,9 @@ Features = Callable[[Tensor, Sequence[str]], dict[str, Tensor]]
 
 def tiled_grams(features: Features, image: Tensor, tiles: Sequence[Tile], layers: Sequence[str]) -> dict[str, Tensor]:
     """The Gram matrices of ``image`` at ``layers`` (as :func:`~stylekit.losses.gram_matrix`), tile by tile."""
-    sums: dict[str, Tensor] = {}
-    areas: dict[str, Tensor] = {}
-    with torch.no_grad():
-        for tile in tiles:
-            weights = tile.weights.to(image.device)
-            for name, activations in features(image[(..., *tile.box)], layers).items():
-                box = MaskedBox.of(masks_at(weights, *activations.shape[-2:])[0, 0])
-                sums[name] = sums.get(name, 0) + weighted_gram_sum(activations, box)
-                areas[name] = areas.get(name, 0) + box.area
-    return {name: sums[name] / (areas[name] + EPS) for name in sums}
+    objective = TiledObjective(features, tiles, {}, dict.fromkeys(layers, 1.0), "l2")
+    *_, (_, sums) = objective._gram_sums(image)
+    return {name: sums[name][0] / (objective._areas[name][0] + EPS) for name in sums}
 
 
 class TiledObjective:
