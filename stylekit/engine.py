@@ -45,7 +45,7 @@ from .losses import (
 from .progress import Losses, Outcome, Progress, RunControls
 from .regions import masks_at, region_masks, region_weights
 from .tiled import TiledObjective, tiled_grams
-from .tiles import Tile, tile_grid
+from .tiles import Tile, fits_one_tile, tile_grid
 from .vgg import layer_names, load_backbone
 
 SGD_DECAY = 0.96  # SGD learning rate multiplier every SGD_DECAY_EVERY steps (Keras example)
@@ -291,7 +291,7 @@ class _Run:
     def _tiles(self, image: Tensor) -> list[Tile] | None:
         """The tiles of an image larger than one tile; None when it fits in one."""
         h, w = image.shape[-2:]
-        if h * w <= self.tile_side**2:
+        if fits_one_tile(h, w, self.tile_side):
             return None
         return tile_grid(h, w, self.tile_side, self.min_side)
 

@@ -17,7 +17,7 @@ from .devices import tile_side
 from .engine import Controls, allocate_steps, scale_sizes, smallest_side, stylize
 from .images import fitted_size
 from .losses import normalized
-from .tiles import tiling_overhead
+from .tiles import fits_one_tile, tiling_overhead
 
 CALIBRATION_SIZE = 192
 CALIBRATION_STEPS = 6
@@ -71,7 +71,7 @@ def megapixel_steps(config: StyleConfig, photo_size: tuple[int, int]) -> float:
     for size, count in zip(sizes, steps):
         width, height = fitted_size(photo_size, size)
         pixels = width * height / 1e6
-        if width * height > tile**2:
+        if not fits_one_tile(height, width, tile):
             pixels *= tiling_overhead(height, width, tile, align) * TILED_PASS_COST
         work += (count + 1) * pixels
     return work

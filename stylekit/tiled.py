@@ -94,9 +94,7 @@ class TiledObjective:
                     weights = self._weights_at(index, target)
                     power[name] = power.get(name, 0) + (weights * target.pow(2)).sum()
                     count[name] = count.get(name, 0) + weights.sum() * target.shape[1]
-                pixel_weights = tile.weights.to(content.device)
-                sizes = [pixel_weights[..., : p.shape[-2], : p.shape[-1]].sum() * p.shape[1]
-                         for p in tv_penalties(crop.float(), self.tv_kind)]
+                sizes = [weights.sum() * p.shape[1] for weights, p in self._weighted_penalties(tile, crop)]
                 tv_count = [a + b for a, b in zip(tv_count, sizes)] if tv_count else sizes
         self.content_count = count
         self.target_power = {name: power[name] / count[name] for name in power}
@@ -172,7 +170,7 @@ class TiledObjective:
         losses_out[:] = [content, sum(style_terms), smoothness, total, content, *style_terms, smoothness]
 
     def _gram_sums(self, image: Tensor) -> Iterator[tuple[int, dict[str, list[Tensor]]]]:
-        """Pass 1: each style group's weighted Gram sums over all tiles (and, once, their weights' sums)."""
+        """Pass 1: each style group's weighted Gram sums over all tiles (and, kept, their weights' sums)."""
         sums: dict[str, list[Tensor]] = {}
         areas: dict[str, list[Tensor]] = {}
         with torch.no_grad():
@@ -209,8 +207,10 @@ class TiledObjective:
 
     def _tv_part(self, tile: Tile, crop: Tensor) -> Tensor:
         """This tile's share of the smoothness penalty."""
+        return sum((weights * p).sum() / size
+                   for (weights, p), size in zip(self._weighted_penalties(tile, crop), self.tv_count))
+
+    def _weighted_penalties(self, tile: Tile, crop: Tensor) -> list[tuple[Tensor, Tensor]]:
+        """Each smoothness penalty of ``crop`` with the tile's weights at the pixels its differences start from."""
         weights = tile.weights.to(crop.device)
-        return sum(
-            (weights[..., : p.shape[-2], : p.shape[-1]] * p).sum() / size
-            for p, size in zip(tv_penalties(crop.float(), self.tv_kind), self.tv_count)
-        )
+        return [(weights[..., : p.shape[-2], : p.shape[-1]], p) for p in tv_penalties(crop.float(), self.tv_kind)]

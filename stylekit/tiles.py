@@ -77,6 +77,11 @@ def spans(length: int, tile: int, align: int) -> list[Span]:
     return [Span(start, stop, (ramp / total)[start:stop]) for start, stop, ramp in zip(starts, stops, ramps)]
 
 
+def fits_one_tile(height: int, width: int, tile: int) -> bool:
+    """Whether a ``height`` x ``width`` image is refined in one pass (no more pixels than a ``tile`` square)."""
+    return height * width <= tile**2
+
+
 def tile_grid(height: int, width: int, tile: int, align: int) -> list[Tile]:
     """The tiles, row by row, that cover a ``height`` x ``width`` image with tiles of side about ``tile``.
 

@@ -103,14 +103,20 @@ def _signed(position: int, length: int) -> int:
     return position - length if position > length // 2 else position
 
 
+def _overlap(shift: tuple[int, int], height: int, width: int) -> tuple[tuple[slice, slice], tuple[slice, slice]]:
+    """Where a frame moved by ``shift`` (down, right) overlaps the next: that part's rows and columns in the
+    next frame, and in the frame before the move."""
+    down, right = shift
+    after = slice(max(down, 0), height + min(down, 0)), slice(max(right, 0), width + min(right, 0))
+    before = slice(max(-down, 0), height + min(-down, 0)), slice(max(-right, 0), width + min(-right, 0))
+    return after, before
+
+
 def _covered(image: torch.Tensor, shift: tuple[int, int]) -> torch.Tensor:
     """(1, 1, H, W): 1 where a frame moved by ``shift`` still covers ``image``, 0 where the move uncovered it."""
-    mask = torch.ones_like(image[:, :1])
-    down, right = shift
-    mask[..., : max(down, 0), :] = 0
-    mask[..., mask.shape[-2] + min(down, 0) :, :] = 0
-    mask[..., : max(right, 0)] = 0
-    mask[..., mask.shape[-1] + min(right, 0) :] = 0
+    mask = torch.zeros_like(image[:, :1])
+    after, _ = _overlap(shift, *image.shape[-2:])
+    mask[(..., *after)] = 1
     return mask
 
 
@@ -138,10 +144,8 @@ def mean_change(frames: Sequence[np.ndarray], shifts: Sequence[tuple[int, int]] 
 
 
 def _change(previous: np.ndarray, current: np.ndarray, shift: tuple[int, int]) -> float:
-    (down, right), (height, width) = shift, current.shape[:2]
-    after = current[max(down, 0) : height + min(down, 0), max(right, 0) : width + min(right, 0)]
-    before = previous[max(-down, 0) : height + min(-down, 0), max(-right, 0) : width + min(-right, 0)]
-    return float(np.abs(after.astype(np.float32) - before).mean())
+    after, before = _overlap(shift, *current.shape[:2])
+    return float(np.abs(current[after].astype(np.float32) - previous[before]).mean())
 
 
 @dataclass(kw_only=True)
