@@ -18,14 +18,15 @@ import numpy as np
 from bench_quality import machine
 
 from stylekit.config import StyleConfig
-from stylekit.engine import Controls, _Run, stylize
+from stylekit import engine
+from stylekit.engine import Controls, stylize
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 PAIRS = [("dandelion_meadow.jpg", "starry_night.jpg"), ("coffee.jpg", "great_wave.jpg")]
 CHANGES = {"style weight x4": 4.0, "style weight /4": 0.25}
 
 
-def reset_history(run, optimizer, old, new) -> None:
+def reset_history(optimizer, old, new, latest) -> None:
     """The baseline: forget L-BFGS's curvature history at a change."""
     optimizer.reset()
 
@@ -53,18 +54,18 @@ def main() -> None:
     print(f"machine: {machine()}")
     print("| pair | change | strategy | change at +1 | +2 | +10 | share at +2 | objective at +20 vs reset |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    rescale = _Run._weights_changed
+    rescale = engine.weights_changed
     for photo_name, painting_name in PAIRS:
         photo, painting = ASSETS / "content" / photo_name, ASSETS / "paintings" / painting_name
         plain, _ = pictures(photo, painting, args.size, args.change_at, args.after)
         for change, factor in CHANGES.items():
             baseline_total = None
             for strategy, method in (("reset (baseline)", reset_history), ("rescale (stylekit)", rescale)):
-                _Run._weights_changed = method
+                engine.weights_changed = method
                 try:
                     shown, total = pictures(photo, painting, args.size, args.change_at, args.after, factor)
                 finally:
-                    _Run._weights_changed = rescale
+                    engine.weights_changed = rescale
                 baseline_total = baseline_total or total
                 moved = [np.abs(shown[args.change_at - 1 + k] - plain[args.change_at - 1 + k]).mean()
                          for k in (1, 2, 10)]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+from .devices import PRECISIONS
 from .errors import ConfigError
-from .regions import REGIONS_EXAMPLE, check_regions
-from .settings import Settings, setting, validate_fields
+from .regions import REGIONS_EXAMPLE, check_regions, region_weights
+from .settings import Live, Settings, live_controls, setting, validate_fields
 from .vgg import BACKBONES, layer_names
 
 Optimizer = Literal["lbfgs", "adam", "sgd"]
@@ -17,6 +18,7 @@ Init = Literal["content", "recolored", "noise", "style", "image", "model"]
 KeepColors = Literal["none", "luminance", "match"]
 TVKind = Literal["l2", "l1.25"]
 Pooling = Literal["max", "avg"]
+Precision = Literal["auto", "fp32", "bf16"]
 
 KEEP_COLORS: tuple[str, ...] = ("none", "luminance", "match")
 MAX_SEED = 2**63 - 1
@@ -29,10 +31,29 @@ DEFAULT_STYLE_LAYERS = {"relu1_1": 1.0, "relu2_1": 1.0, "relu3_1": 1.0, "relu4_1
 DEFAULT_LEARNING_RATE = {"lbfgs": 1.0, "adam": 0.02, "sgd": 5e-5}
 
 
-# The settings a running optimization can change (its live controls), as recorded in ``steering``;
-# ``region_weights`` is a list, one weight per region.
-STEERABLE = ("content_weight", "style_weight", "tv_weight", "learning_rate", "region_weights")
 STEERING_EXAMPLE = '[{"step": 40, "style_weight": 20}, {"step": 80, "content_weight": 2}]'
+
+
+def default_learning_rate(config: StyleConfig) -> float:
+    """The optimizer's default learning rate: the one in use when ``learning_rate`` is unset."""
+    return DEFAULT_LEARNING_RATE[config.optimizer]
+
+
+@dataclass(frozen=True)
+class EachRegion(Live):
+    """``regions`` steer as ``region_weights``: a list of style-weight multiples, one per region in their
+    order (the studio's brush strengths), starting from the regions' weights; no slider of their own."""
+
+    def control(self, setting: str) -> str:
+        return "region_weights"
+
+    def value(self, settings: StyleConfig, setting: str) -> list[float]:
+        return region_weights(settings.regions)
+
+    def check(self, cls: type, setting: str, where: str, value: Any) -> None:
+        numbers = value if isinstance(value, list) else [None]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < math.inf for v in numbers):
+            raise ConfigError(f"{where} must be a list of numbers of at least 0, one per region")
 
 
 def parse_steering(text: str) -> list[dict[str, float]]:
@@ -43,27 +64,35 @@ def parse_steering(text: str) -> list[dict[str, float]]:
         changes = json.loads(text)
     except json.JSONDecodeError:
         raise ConfigError(f"steering must be a JSON list like {STEERING_EXAMPLE}") from None
+    except RecursionError:
+        raise ConfigError(f"steering is nested too deeply: give a flat JSON list like {STEERING_EXAMPLE}") from None
     if not isinstance(changes, list):
         raise ConfigError(f"steering must be a JSON list like {STEERING_EXAMPLE}")
     return changes
 
 
-def check_steering(changes: list[dict[str, float]]) -> None:
-    """Raise ConfigError unless each change has a whole step number of at least 1 and steerable values."""
-    for change in changes:
+def check_steering(changes: Any, cls: type[StyleConfig] | None = None) -> None:
+    """Raise ConfigError unless ``changes`` is a list of objects, each with a whole "step" of at least 1 and
+    values for one or more live controls of ``cls`` (default StyleConfig), each as its declaration allows."""
+    cls = cls or StyleConfig
+    controls = live_controls(cls)
+    if not isinstance(changes, list):
+        raise ConfigError(f"steering must be a JSON list like {STEERING_EXAMPLE}")
+    for number, change in enumerate(changes, 1):
+        where = f"steering change {number}"
+        if not isinstance(change, dict):
+            raise ConfigError(f'{where} is not an object like {{"step": 40, "style_weight": 20}}')
         step = change.get("step")
-        if not (isinstance(step, int) or (isinstance(step, float) and step.is_integer())) or step < 1:
-            raise ConfigError(f"each steering change needs a whole \"step\" of at least 1, got {change!r}")
+        if isinstance(step, bool) or not isinstance(step, (int, float)) or not 1 <= step < math.inf or step % 1:
+            raise ConfigError(f'{where} needs a whole "step" of at least 1')
         values = {name: value for name, value in change.items() if name != "step"}
-        if not values or not set(values) <= set(STEERABLE):
-            raise ConfigError(f"a steering change sets one or more of {', '.join(STEERABLE)}; got {change!r}")
-        numbers = [*values.get("region_weights", []), *(v for name, v in values.items() if name != "region_weights")]
-        if not isinstance(values.get("region_weights", []), list) or not all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in numbers
-        ):
-            raise ConfigError(f"steered values are numbers (region_weights a list of them); got {change!r}")
-        if any(value < 0 for value in numbers) or values.get("learning_rate", 1) <= 0:
-            raise ConfigError(f"steered weights must not be negative, nor the learning rate zero: {change!r}")
+        unknown = ", ".join(str(name) for name in values if name not in controls)
+        if not values or unknown:
+            what = f"sets {unknown}, which cannot be steered" if unknown else "changes nothing"
+            raise ConfigError(f"{where} (step {step:g}) {what}; steer one or more of {', '.join(controls)}")
+        for name, value in values.items():
+            setting, live = controls[name]
+            live.check(cls, setting, f"steered {name} at step {step:g}", value)
 
 
 def parse_layer_weights(spec: str) -> dict[str, float]:
@@ -89,9 +118,18 @@ class StyleConfig(Settings):
 
     size: int = setting(384, help="longest side of the output, px", minimum=16)
     steps: int = setting(120, help="optimization steps, over all scales", minimum=1)
-    content_weight: float = setting(1.1, help="how much of the photo's structure stays", minimum=0)
-    style_weight: float = setting(5.0, help="how strongly the painting's texture is imposed", minimum=0)
-    tv_weight: float = setting(1e-3, help="smoothness (total variation) weight, against noise", minimum=0)
+    content_weight: float = setting(
+        1.1, help="how much of the photo's structure stays", minimum=0,
+        steerable=Live(label="Content weight", low=-2, high=2),
+    )
+    style_weight: float = setting(
+        5.0, help="how strongly the painting's texture is imposed", minimum=0,
+        steerable=Live(label="Style weight", low=-1, high=4),
+    )
+    tv_weight: float = setting(
+        1e-3, help="smoothness (total variation) weight, against noise", minimum=0,
+        steerable=Live(label="Smoothness (TV weight)", low=-6, high=0),
+    )
     tv_kind: TVKind = setting("l2", help="total variation penalty", choices=("l2", "l1.25"))
     content_layers: dict[str, float] = setting(
         help="content layers with weights, e.g. relu4_2 or relu4_2:1,relu3_2:0.5",
@@ -106,7 +144,11 @@ class StyleConfig(Settings):
     style_blend: list[float] | None = setting(None, help="one weight per style image (default: equal)")
     optimizer: Optimizer = setting("lbfgs", help="the optimizer", choices=("lbfgs", "adam", "sgd"))
     learning_rate: float | None = setting(
-        None, help="learning rate (default depends on the optimizer)", positive=True, flags=("--learning-rate", "--lr")
+        None, help="learning rate (default depends on the optimizer)", positive=True, flags=("--learning-rate", "--lr"),
+        steerable=Live(
+            label="Learning rate", low=-1, high=1, slider="lr_scale_log", default=default_learning_rate,
+            default_name="the optimizer's default",
+        ),
     )
     init: Init = setting(
         "recolored",
@@ -122,6 +164,9 @@ class StyleConfig(Settings):
     style_scale: float = setting(
         1.0, help="painting size relative to the output (smaller: finer strokes)", positive=True
     )
+    early_stop: bool = setting(
+        True, help="end the run once the picture stops changing visibly (steps stays the most it takes)",
+    )
     multiscale: bool = setting(True, help="optimize coarse to fine (128 px up by sqrt 2) instead of at full size only")
     min_scale_size: int = setting(128, help="longest side of the coarsest scale, px", minimum=16)
     finest_share: float | None = setting(
@@ -130,7 +175,7 @@ class StyleConfig(Settings):
     )
     regions: list[dict] = setting(
         help=f"the region map's regions, e.g. {REGIONS_EXAMPLE} (the command line builds them from --region-style)",
-        default_factory=list, on_cli=False,
+        default_factory=list, on_cli=False, steerable=EachRegion(),
     )
     region_feather: float = setting(
         0.01, help="softness of region borders: the blur's width as a share of the longest side", minimum=0,
@@ -147,16 +192,20 @@ class StyleConfig(Settings):
     backbone: str = setting("vgg19-caffe", help="feature network and its weights", choices=tuple(BACKBONES))
     pooling: Pooling = setting("max", help="pooling in the feature network", choices=("max", "avg"))
     device: str = setting("auto", help="auto, cpu, cuda, cuda:1, mps")
+    precision: Precision = setting(
+        "auto", help="the feature network's arithmetic: bf16 where the device runs it natively (auto), or forced",
+        choices=PRECISIONS,
+    )
 
     def effective_learning_rate(self) -> float:
         """The learning rate in use: the given one, else the optimizer's default."""
-        return self.learning_rate if self.learning_rate is not None else DEFAULT_LEARNING_RATE[self.optimizer]
+        return self.learning_rate if self.learning_rate is not None else default_learning_rate(self)
 
     def validate(self, num_styles: int = 1) -> None:
         """Raise ConfigError with a clear message for the first bad setting."""
+        check_steering(self.steering, type(self))  # first: its messages are clearer than a type check's
         validate_fields(self)
         check_layers(self.backbone, content=self.content_layers, style=self.style_layers)
-        check_steering(self.steering)
         check_regions(self.regions, num_styles)
         if self.regions and self.style_blend is not None:
             raise ConfigError("a blend of paintings and regions do not combine: give each region its painting")

@@ -17,6 +17,7 @@ from .errors import ConfigError, SizeLimitError
 TILE_SIDE = {"cpu": 1024, "mps": 1024, "cuda": 2048}
 BYTES_PER_PIXEL = 400
 MEMORY_SHARE = 0.5
+TRAIN_BYTES_PER_PIXEL = 4096  # a training crop, through the network and VGG and back: 5.5 kB measured on CPU
 LBFGS_HISTORY_BYTES = 1.5 * 2**30  # the optimizer's curvature history shortens to stay within this
 
 
@@ -56,9 +57,10 @@ def memory_bytes(device: torch.device) -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def max_pixels(device: torch.device) -> int:
-    """The largest output (width * height) a run may make on ``device``: what its memory holds."""
-    return int(memory_bytes(device) * MEMORY_SHARE / BYTES_PER_PIXEL)
+def max_pixels(device: torch.device, bytes_per_pixel: int = BYTES_PER_PIXEL) -> int:
+    """The largest image (width * height) a job taking ``bytes_per_pixel`` may make on ``device``: what its
+    memory holds (the optimization's output by default)."""
+    return int(memory_bytes(device) * MEMORY_SHARE / bytes_per_pixel)
 
 
 def tile_side(device: torch.device | str) -> int:
@@ -81,19 +83,28 @@ def max_style_scale(device: torch.device, size: int, aspect: float = 1.0) -> flo
     return math.floor(100 * max_side_for(device, aspect) / size) / 100
 
 
-def check_size(width: int, height: int, device: torch.device) -> None:
-    """Raise SizeLimitError with the largest allowed size when the output, width x height, is too big."""
-    _check_pixels("output", width, height, device, f"choose a size of at most {max_side_for(device, width / height)}")
+def check_size(width: int, height: int, device: torch.device, what: str = "output", setting: str = "size") -> None:
+    """Raise SizeLimitError with the largest allowed ``setting`` (a longest side) when ``what``, an image of
+    width x height, is too big for the device's memory."""
+    advice = f"choose a {setting} of at most {max_side_for(device, width / height)}"
+    _check_pixels(what, width, height, max_pixels(device), device, advice)
 
 
 def check_style_size(width: int, height: int, device: torch.device, size: int) -> None:
     """Raise SizeLimitError with the largest style scale allowed when a painting at width x height is too big."""
     advice = f"choose a style scale of at most {max_style_scale(device, size, width / height):g}"
-    _check_pixels("the painting at this style scale", width, height, device, advice)
+    _check_pixels("the painting at this style scale", width, height, max_pixels(device), device, advice)
 
 
-def _check_pixels(what: str, width: int, height: int, device: torch.device, advice: str) -> None:
-    limit = max_pixels(device)
+def check_training_size(size: int, batch_size: int, device: torch.device) -> None:
+    """Raise SizeLimitError with the largest crop side allowed when a batch of ``batch_size`` training crops,
+    ``size`` px square, is too big for the device's memory."""
+    limit = max_pixels(device, TRAIN_BYTES_PER_PIXEL) // batch_size
+    advice = f"choose a size of at most {math.isqrt(limit)} px, or a smaller batch size"
+    _check_pixels(f"each of the {batch_size} training crops of a batch", size, size, limit, device, advice)
+
+
+def _check_pixels(what: str, width: int, height: int, limit: int, device: torch.device, advice: str) -> None:
     if width * height > limit:
         raise SizeLimitError(
             f"{what} would be {width}x{height} ({width * height / 1e6:.1f} MP), over the "
@@ -101,12 +112,25 @@ def _check_pixels(what: str, width: int, height: int, device: torch.device, advi
         )
 
 
-def uses_bf16(device: torch.device) -> bool:
-    """Whether convolutions run under bf16 autocast: on CUDA, and on CPUs with native bf16.
+PRECISIONS = ("auto", "fp32", "bf16")
+PRECISION_ENV = "STYLEKIT_PRECISION"  # what "auto" means when set: fp32 or bf16 (tests force fp32 with it)
+
+
+def uses_bf16(device: torch.device, precision: str = "auto") -> bool:
+    """Whether convolutions run under bf16 autocast: as ``precision`` says; ``auto`` (unless the
+    STYLEKIT_PRECISION environment variable names one) on CUDA, and on CPUs with native bf16.
 
     On a CPU with AVX-512 bf16 or AMX the benchmark shows the VGG pass twice as
     fast with no visible change; elsewhere bf16 would be emulated and slow.
     """
+    if precision == "auto":
+        precision = os.environ.get(PRECISION_ENV, "auto")
+    if precision not in PRECISIONS:
+        raise ConfigError(f"unknown precision {precision!r}; choose one of: {', '.join(PRECISIONS)}")
+    if precision != "auto":
+        if precision == "bf16" and device.type == "mps":
+            raise ConfigError("bf16 runs on CUDA and on CPUs; use precision auto or fp32 on mps")
+        return precision == "bf16"
     if device.type == "cuda":
         return True
     if device.type == "cpu":

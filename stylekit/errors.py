@@ -45,3 +45,17 @@ class DatasetError(UserError):
 
 class OutputError(UserError):
     """An output that could not be written where asked; the message says where it was kept, if anywhere."""
+
+
+class WriteError(OutputError):
+    """A file that could not be written (:func:`stylekit.atomic.atomic_write`); a previous file there is unchanged."""
+
+    def __init__(self, path: str, reason: str, previous: bool, advice: str):
+        self.path, self.reason, self.previous, self.advice = path, reason, previous, advice
+        super().__init__(f"{self.what}; {advice}")
+
+    @property
+    def what(self) -> str:
+        """What failed, without the advice: "could not write PATH (REASON)[; the previous file is unchanged]"."""
+        unchanged = "; the previous file is unchanged" if self.previous else ""
+        return f"could not write {self.path} ({self.reason}){unchanged}"

@@ -13,11 +13,9 @@ import time
 import numpy as np
 
 from .config import StyleConfig
-from .devices import tile_side
-from .engine import Controls, allocate_steps, scale_sizes, smallest_side, stylize
-from .images import fitted_size
-from .losses import normalized
-from .tiles import fits_one_tile, tiling_overhead
+from .engine import Controls, stylize
+from .plan import plan_run
+from .tiles import tiling_overhead
 
 CALIBRATION_SIZE = 192
 CALIBRATION_STEPS = 6
@@ -60,18 +58,14 @@ def learn(config: StyleConfig, photo_size: tuple[int, int], seconds: float) -> N
 
 
 def megapixel_steps(config: StyleConfig, photo_size: tuple[int, int]) -> float:
-    """The work of a run: megapixels times steps over its scales (each scale's targets count as one step);
-    a tiled scale counts its tiles' overlaps and its extra pass (see :mod:`stylekit.tiled`)."""
-    sizes = scale_sizes(config.size, config.min_scale_size, config.multiscale)
-    steps = allocate_steps(config.steps, len(sizes), config.finest_share)
-    sizes = sizes[len(sizes) - len(steps):]
-    tile = config.tile_size or tile_side(config.device)
-    align = smallest_side(config.backbone, normalized({**config.content_layers, **config.style_layers}))
+    """The work of a run: megapixels times steps over the scales of its plan (each scale's targets count as
+    one step); a tiled scale counts its tiles' overlaps and its extra pass (see :mod:`stylekit.tiled`)."""
+    plan = plan_run(config, photo_size)
     work = 0.0
-    for size, count in zip(sizes, steps):
-        width, height = fitted_size(photo_size, size)
+    for scale in plan.scales:
+        width, height = scale.size
         pixels = width * height / 1e6
-        if not fits_one_tile(height, width, tile):
-            pixels *= tiling_overhead(height, width, tile, align) * TILED_PASS_COST
-        work += (count + 1) * pixels
+        if scale.tiled:
+            pixels *= tiling_overhead(height, width, plan.tile_side, plan.min_side) * TILED_PASS_COST
+        work += (scale.steps + 1) * pixels
     return work

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from .atomic import atomic_write
 from .errors import ExportUnavailable, ImageError
 from .images import load_image, resize_to_longest
 
@@ -32,9 +33,14 @@ def save_png(
     settings: dict | None = None,
     region_map: np.ndarray | None = None,
 ) -> None:
-    """Write `image` as PNG to a path or binary file, embedding `settings` as JSON and the run's
-    `region_map` (uint8 RGB) when given."""
-    _as_pil(image).save(path, format="PNG", pnginfo=_text_chunks(settings, region_map))
+    """Write `image` as PNG to a path (atomically: :func:`atomic_write`) or binary file, embedding `settings`
+    as JSON and the run's `region_map` (uint8 RGB) when given."""
+    picture, chunks = _as_pil(image), _text_chunks(settings, region_map)
+    if not isinstance(path, (str, os.PathLike)):
+        picture.save(path, format="PNG", pnginfo=chunks)
+        return
+    with atomic_write(path) as partial:
+        picture.save(partial, format="PNG", pnginfo=chunks)
 
 
 def read_region_map(source: PathLike | bytes | Image.Image) -> Image.Image | None:
@@ -181,8 +187,8 @@ def write_gif(path: PathLike, frames: list[np.ndarray], fps: float = 8.0, hold_l
     durations = [frame_ms] * (len(stack) - 1) + [max(frame_ms, 1000.0 * hold_last_s)]
     duration = durations if len(durations) > 1 else durations[0]  # Pillow takes no list for one frame
     encoded = iio.imwrite("<bytes>", stack, extension=".gif", is_batch=True, duration=duration, loop=0)
-    with open(path, "wb") as file:  # encoded first: a failed write then raises once, cleanly
-        file.write(encoded)
+    with atomic_write(path) as partial:
+        partial.write_bytes(encoded)
 
 
 def write_mp4(path: PathLike, frames: list[np.ndarray], fps: float = 8.0) -> None:
@@ -190,7 +196,22 @@ def write_mp4(path: PathLike, frames: list[np.ndarray], fps: float = 8.0) -> Non
     require_mp4()
     stack = _even_sized(_uniform_frames(frames))
     hold = np.repeat(stack[-1:], round(_MP4_HOLD_S * fps), axis=0)
-    iio.imwrite(path, np.concatenate([stack, hold]), plugin="FFMPEG", fps=fps, macro_block_size=1)
+    with atomic_write(path) as partial:
+        iio.imwrite(partial, np.concatenate([stack, hold]), plugin="FFMPEG", fps=fps, macro_block_size=1)
+        check_video_written(partial)
+
+
+def check_video_written(path: PathLike) -> None:
+    """Raise OSError unless ffmpeg finds frames in the video just written at `path`: an ffmpeg that fails
+    while finishing the file (a full disk) does not tell its writer."""
+    import imageio_ffmpeg
+
+    try:
+        frames, _ = imageio_ffmpeg.count_frames_and_secs(str(path))
+    except (RuntimeError, OSError):
+        frames = 0
+    if not frames:
+        raise OSError("ffmpeg could not finish the video")
 
 
 def require_mp4() -> None:

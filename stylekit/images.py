@@ -148,8 +148,10 @@ def _checked_rgb(image: Image.Image, max_pixels: int) -> Image.Image:
 
 @contextlib.contextmanager
 def _decode_errors() -> Iterator[None]:
-    """Turn PIL's decoding failures and decompression-bomb guards into ImageError."""
+    """Turn PIL's decoding failures and decompression-bomb guards into ImageError; its warnings about damaged
+    metadata ("Corrupt EXIF data") are dropped: the pixels load, and the user could not act on them."""
     with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning, module=r"PIL\.")
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             yield

@@ -3,7 +3,9 @@
 A setting is a dataclass field made with :func:`setting`. From that one
 declaration come the validation (:func:`validate_fields`), the JSON round
 trip (:class:`Settings`), the command-line options (:mod:`stylekit.cli.options`)
-and the app's widget choices (:func:`info`).
+and the app's widget choices (:func:`info`). A setting declared ``steerable``
+(:class:`Live`) is also a live control of a running job, recorded in its
+steering, and (with a label) one of the studio's live sliders.
 """
 
 from __future__ import annotations
@@ -34,6 +36,39 @@ class SettingInfo:
     cli_default: Any = None  # the command line's default, where it differs from the field's
     positional: bool = False  # a positional command-line argument
     on_cli: bool = True
+    steerable: Live | None = None  # a running job may change it (see Live)
+
+
+@dataclass(frozen=True)
+class Live:
+    """A steerable setting: a running job reads its control at every step and records each change.
+
+    With a ``label``, the studio shows it as a live slider of log10 positions from ``low`` to ``high``.
+    A setting whose unset value (None) stands for one the other settings give (``default``: the learning
+    rate, the optimizer's) starts from that one, and its slider shows a multiple of it.
+    """
+
+    label: str | None = None  # the live slider's label; None: no slider
+    low: float = 0.0
+    high: float = 0.0
+    slider: str | None = None  # the slider's name; default: the setting's name + "_log"
+    default: Callable[[Any], float] | None = None  # the value in use when the setting is None
+    default_name: str = "the default"  # how the slider's readout names ``default``
+
+    def control(self, setting: str) -> str:
+        """The name of the setting's control, and of its changes in a run's steering."""
+        return setting
+
+    def value(self, settings: Any, setting: str) -> Any:
+        """The control's value at the start of a run of ``settings``."""
+        value = getattr(settings, setting)
+        return self.default(settings) if value is None and self.default is not None else value
+
+    def check(self, cls: type, setting: str, where: str, value: Any) -> None:
+        """Raise ConfigError unless ``value`` is a value of the control (named ``where`` in the message)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ConfigError(f"{where} must be a finite number")
+        _check_bounds(where, value, info(cls, setting))
 
 
 def setting(default: Any = MISSING, *, help: str, default_factory: Any = MISSING, **details: Any) -> Any:
@@ -46,6 +81,16 @@ def setting(default: Any = MISSING, *, help: str, default_factory: Any = MISSING
 def info(cls: type, name: str) -> SettingInfo:
     """The declaration of setting ``name`` of a settings class."""
     return setting_fields(cls)[name][0]
+
+
+def live_controls(cls: type) -> dict[str, tuple[str, Live]]:
+    """The live controls of ``cls``'s steerable settings by control name, in declaration order: each one's
+    setting and declaration."""
+    return {
+        details.steerable.control(name): (name, details.steerable)
+        for name, (details, _) in setting_fields(cls).items()
+        if details.steerable is not None
+    }
 
 
 @functools.cache
@@ -89,15 +134,20 @@ class Settings:
 
 def validate_fields(settings: Any) -> None:
     """Raise ConfigError for the first setting of the wrong type, outside its choices or bounds."""
-    for name, (details, hint) in setting_fields(type(settings)).items():
-        value = getattr(settings, name)
-        _check_type(name, value, hint)
-        if value is None:
-            continue
-        if details.choices is not None and value not in details.choices:
-            raise ConfigError(f"{name} must be one of {', '.join(details.choices)}; got {value!r}")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            _check_bounds(name, value, details)
+    for name in setting_fields(type(settings)):
+        check_setting(type(settings), name, getattr(settings, name))
+
+
+def check_setting(cls: type, name: str, value: Any) -> None:
+    """Raise ConfigError unless ``value`` fits setting ``name`` of ``cls``: its type, choices and bounds."""
+    details, hint = setting_fields(cls)[name]
+    _check_type(name, value, hint)
+    if value is None:
+        return
+    if details.choices is not None and value not in details.choices:
+        raise ConfigError(f"{name} must be one of {', '.join(details.choices)}; got {value!r}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        _check_bounds(name, value, details)
 
 
 def _check_bounds(name: str, value: float, details: SettingInfo) -> None:
@@ -110,11 +160,37 @@ def _check_bounds(name: str, value: float, details: SettingInfo) -> None:
 
 
 def _number(value: float) -> str:
-    """A bound or value as written: whole numbers in full, others short."""
-    return str(value) if isinstance(value, int) else f"{value:g}"
+    """A bound or value as written: whole numbers in full up to 15 digits, longer ones by their size
+    ("2^63-1", "a number 309 digits long"), others short."""
+    if not isinstance(value, int):
+        return f"{value:g}"
+    if abs(value) < 10**15:
+        return str(value)
+    bits = value.bit_length()
+    if value == 2 ** (bits - 1):
+        return f"2^{bits - 1}"
+    if value == 2**bits - 1:
+        return f"2^{bits}-1"
+    digits = math.floor(math.log10(abs(value))) + 1
+    return f"a {'negative ' if value < 0 else ''}number {digits} digits long"
 
 
-_DESCRIPTIONS = {int: "a whole number", float: "a finite number", bool: "true or false", str: "text"}
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as Python writes it, cut short past ``limit`` characters (numbers as :func:`_number`)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(value)
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text):,} characters)"
+
+
+_DESCRIPTIONS = {
+    int: "a whole number",
+    float: "a finite number",
+    bool: "true or false",
+    str: "text",
+    dict: 'an object of names and values, like {"name": 1}',
+    list: "a list",
+}
 
 
 def _check_type(name: str, value: Any, hint: Any) -> None:
@@ -127,18 +203,19 @@ def _check_type(name: str, value: Any, hint: Any) -> None:
         hint = str
     if origin is dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            raise ConfigError(f"{name} must be a mapping of names to numbers, e.g. {{\"relu4_2\": 1}}; got {value!r}")
+            raise ConfigError(f"{name} must be a mapping of names to numbers, e.g. {{\"relu4_2\": 1}}; got {_shown(value)}")
         for key, item in value.items():
             _check_type(f"{name}[{key}]", item, args[1])
         return
     if origin is list:
         if not isinstance(value, list):
-            raise ConfigError(f"{name} must be a list, got {value!r}")
+            raise ConfigError(f"{name} must be {_DESCRIPTIONS[list]}, got {_shown(value)}")
         for index, item in enumerate(value):
             _check_type(f"{name}[{index}]", item, args[0])
         return
     if not _fits(value, hint):
-        raise ConfigError(f"{name} must be {_DESCRIPTIONS.get(hint, hint)}, got {value!r}")
+        wanted = _DESCRIPTIONS.get(hint) or f"a {getattr(hint, '__name__', hint)}"
+        raise ConfigError(f"{name} must be {wanted}, got {_shown(value)}")
 
 
 def _fits(value: Any, hint: Any) -> bool:

@@ -25,13 +25,14 @@ into one image-sized tensor, feeds the same optimizer as a whole-image run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 
 import torch
 from torch import Tensor
 
 from .losses import EPS, MaskedBox, relative_mse, tv_penalties, weighted_gram_sum
 from .regions import masks_at
+from .terms import LossTerms, Weights
 from .tiles import Tile
 
 Features = Callable[[Tensor, Sequence[str]], dict[str, Tensor]]
@@ -47,9 +48,10 @@ def tiled_grams(features: Features, image: Tensor, tiles: Sequence[Tile], layers
 class TiledObjective:
     """The weighted loss of one scale and its gradient, computed over ``tiles`` of the image.
 
-    ``groups`` are the masks the style terms are taken over: one of ones for a
-    plain run, one per styled region with regions (``region_masks``, (1, K, H, W)
-    at this scale, and the ``styled`` region indices).
+    The style terms are taken over *groups*: the whole image for a plain run,
+    each styled region with regions (``region_masks``, (1, K, H, W) at this
+    scale, and the ``styled`` region indices); ``targets`` are each group's
+    Gram matrices.
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class TiledObjective:
         tv_kind: str,
         region_masks: Tensor | None = None,
         styled: Sequence[int] = (),
+        targets: Sequence[Mapping[str, Tensor]] = (),
     ):
         self.features = features
         self.tiles = list(tiles)
@@ -70,6 +73,8 @@ class TiledObjective:
         self.tv_kind = tv_kind
         self.region_masks = region_masks
         self.styled = list(styled) if region_masks is not None else [None]
+        self.style_targets = list(targets)  # per style group: its Gram targets
+        self.passes = 2 * len(self.tiles)
         self._boxes: dict[tuple[int, str], list[MaskedBox]] = {}
         self._layer_weights: dict[tuple[int, int, int], Tensor] = {}
         self._areas: dict[str, list[Tensor]] = {}
@@ -120,14 +125,9 @@ class TiledObjective:
         return self._boxes[key]
 
     # ----- one evaluation -----------------------------------------------------
-    def evaluate(self, image: Tensor, weights: Sequence[float], targets: Sequence[Mapping[str, Tensor]],
-                 losses_out: list) -> Iterator[int]:
-        """Set ``image.grad`` to the gradient of the weighted loss times the pixel count, as the engine's
-        whole-image objective does; yields the number of tiles done (of ``2 * len(tiles)``) as it goes.
-
-        ``weights``: content, one per style group, smoothness. ``targets``: the Gram targets per style group.
-        Fills ``losses_out`` like the engine's objective: content, style, smoothness, total, then each term.
-        """
+    def evaluate(self, image: Tensor, weights: Weights) -> Generator[int, None, LossTerms]:
+        """Set ``image.grad`` to the gradient of the weighted loss times the pixel count, as the whole-image
+        objective does; yields the number of tile passes done (of ``passes``) as it goes and returns the terms."""
         pixels = image.shape[-2] * image.shape[-1]
         count = len(self.tiles)
         grams = []
@@ -139,10 +139,11 @@ class TiledObjective:
                   for name in self.style_layers}
         with torch.enable_grad():
             styles = [
-                sum(w * relative_mse(leaves[name][group], targets[group][name]) for name, w in self.style_layers.items())
+                sum(w * relative_mse(leaves[name][group], self.style_targets[group][name])
+                    for name, w in self.style_layers.items())
                 for group in range(len(self.styled))
             ]
-            weighted = pixels * sum(w * s for w, s in zip(weights[1:-1], styles))
+            weighted = pixels * sum(w * s for w, s in zip(weights.styles, styles))
             flat = [leaf for name in self.style_layers for leaf in leaves[name]]
             slopes = iter(torch.autograd.grad(weighted, flat)) if weighted.requires_grad else iter([None] * len(flat))
         coefficients = {name: [next(slopes) for _ in leaves[name]] for name in self.style_layers}
@@ -156,7 +157,7 @@ class TiledObjective:
                 style_part = self._style_surrogate(index, features, coefficients)
                 c = self._content_part(index, features)
                 t = self._tv_part(tile, crop)
-                total = style_part + pixels * (weights[0] * c + weights[-1] * t)
+                total = style_part + pixels * (weights.content * c + weights.tv * t)
                 if total.requires_grad:
                     total.backward()
             if crop.grad is not None:
@@ -166,8 +167,8 @@ class TiledObjective:
             yield count + index + 1
         image.grad = gradient
         style_terms = [s.detach() for s in styles]
-        total = weights[0] * content + sum(w * s for w, s in zip(weights[1:-1], style_terms)) + weights[-1] * smoothness
-        losses_out[:] = [content, sum(style_terms), smoothness, total, content, *style_terms, smoothness]
+        total = weights.content * content + sum(w * s for w, s in zip(weights.styles, style_terms)) + weights.tv * smoothness
+        return LossTerms(content, style_terms, smoothness, total)
 
     def _gram_sums(self, image: Tensor) -> Iterator[tuple[int, dict[str, list[Tensor]]]]:
         """Pass 1: each style group's weighted Gram sums over all tiles (and, kept, their weights' sums)."""

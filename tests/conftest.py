@@ -11,9 +11,22 @@ import pytest
 from fakes import tiny_config, write_fast_files
 from PIL import Image
 
+from stylekit.devices import PRECISION_ENV, uses_bf16
 from stylekit.fast import train
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network here; before gradio is imported
+
+
+@pytest.fixture(params=["auto", "fp32"])
+def each_precision(request, monkeypatch):
+    """Runs a numeric test under the machine's own precision and under fp32 (the same one where the machine has
+    no native bf16: that run is skipped), so a threshold that holds in one precision only fails everywhere."""
+    import torch
+
+    if request.param == "fp32" and not uses_bf16(torch.device("cpu")):
+        pytest.skip("auto is fp32 on this machine")
+    monkeypatch.setenv(PRECISION_ENV, request.param)
+    return request.param
 
 
 @pytest.fixture(scope="session")

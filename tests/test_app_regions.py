@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stylekit.app import studio
+from stylekit.app import restore, studio
 from stylekit.app.regions import BRUSHES, KEEP_PHOTO, REST, RegionChoice, framed, plan_regions, unframed
-from stylekit.app.studio import StudioSession, StudioSettings
-from stylekit.engine import Controls
+from stylekit.app.studio_session import StudioSession
+from stylekit.app.studio_settings import StudioSettings
+from stylekit.controls import Controls
 from stylekit.errors import MissingInputError
 from stylekit.export import read_region_map, read_settings
 from stylekit.regions import parse_colour
@@ -85,7 +86,7 @@ def test_a_run_with_regions_saves_them_in_its_png_and_restoring_brings_them_back
     assert [r["colour"] for r in read_settings(png)["regions"]] == [REST, BRUSHES[0].colour, BRUSHES[1].colour]
     assert read_region_map(png).size == Image.open(png).size
 
-    restored = studio.restore_settings(png, ["size", "steps", "multiscale", "region_feather"], {p.name: c for c, p in GALLERY.items()}, photo)
+    restored = restore.restore_settings(png, ["size", "steps", "multiscale", "region_feather"], {p.name: c for c, p in GALLERY.items()}, photo)
     assert [c.painting for c in restored.choices] == [KEEP_PHOTO, "Great Wave", None]
     assert restored.choices[1].strength == 2.0 and not restored.notes
     assert restored.layer.shape == (60, 80, 4)  # at the photo's size, to lie over it in the editor

@@ -1,10 +1,11 @@
-"""The studio's logic (stylekit.app.studio and jobs), called directly: no Gradio, no server."""
+"""The studio's logic (stylekit.app.studio and its modules, jobs), called directly: no Gradio, no server."""
 
 from __future__ import annotations
 
 import io
 import itertools
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import imageio.v3 as iio
@@ -13,9 +14,11 @@ import pytest
 from PIL import Image
 
 from stylekit import devices
-from stylekit.app import gallery, jobs, studio
+from stylekit.app import gallery, live, restore, sessions, studio, studio_settings, uploads, words
 from stylekit.app.jobs import LossHistory, Throttle
-from stylekit.app.studio import StudioSession, StudioSettings
+from stylekit.app.limits import LIMITS
+from stylekit.app.studio_session import StudioSession
+from stylekit.app.studio_settings import StudioSettings
 from stylekit.config import StyleConfig
 from stylekit.engine import StylizeProgress
 from stylekit.errors import ConfigError, ImageError, MissingInputError, SizeLimitError, UserError
@@ -104,11 +107,11 @@ def test_default_settings_are_the_engine_defaults_in_slider_units():
 
 
 def test_log_sliders_read_as_plain_numbers():
-    assert studio.from_log(studio.to_log(30.0)) == 30.0
-    assert studio.from_log(1.48) == 30.2
-    assert studio.readout("style_weight_log", studio.to_log(30.0)) == "= 30"
-    assert studio.readout("tv_weight_log", -3.0) == "= 0.001"
-    assert studio.readout("lr_scale_log", 1.0) == "× 10 of the optimizer's default"
+    assert live.from_log(live.to_log(30.0)) == 30.0
+    assert live.from_log(1.48) == 30.2
+    assert live.readout("style_weight_log", live.to_log(30.0)) == "= 30"
+    assert live.readout("tv_weight_log", -3.0) == "= 0.001"
+    assert live.readout("lr_scale_log", 1.0) == "× 10 of the optimizer's default"
 
 
 def test_settings_round_trip_through_a_config():
@@ -149,7 +152,7 @@ def test_weights_for_unticked_layers_are_refused():
 def test_settings_round_trip_through_an_exported_png(tmp_path):
     config = settings(style_weight_log=2.0, steps=50, keep_colors="match").to_config(1)
     save_png(np.zeros((8, 8, 3), np.uint8), tmp_path / "out.png", config.to_dict())
-    result = studio.restore_settings(tmp_path / "out.png", SHOWN)
+    result = restore.restore_settings(tmp_path / "out.png", SHOWN)
     restored, notes = result.settings, result.notes
     assert notes == [] and restored.to_config(1) == config
 
@@ -181,7 +184,7 @@ def test_a_head_start_run_starts_from_the_model_output_and_restores_the_box(
         assert np.array_equal(started["image"], head_start(WAVE_MODEL, photo, 64))
     else:
         assert started["image"] is None
-    restored = studio.restore_settings(views[-1].downloads[0], SHOWN)
+    restored = restore.restore_settings(views[-1].downloads[0], SHOWN)
     assert restored.notes == [] and restored.settings.head_start == (init == "model")
     assert restored.settings.widget_value("init") == StyleConfig().init
 
@@ -191,10 +194,10 @@ def test_restore_notes_what_the_studio_cannot_show(tmp_path):
         backbone="vgg16-torchvision", init="image", style_weight=1e6, size=99999,
         style_layers={"relu1_1": 1.0, "conv2_1": 1.0},
     ).to_dict()
-    result = studio.restore_settings(studio_png(tmp_path, settings), SHOWN)
+    result = restore.restore_settings(studio_png(tmp_path, settings), SHOWN)
     restored, notes = result.settings, result.notes
     assert restored.widget_value("init") == StyleConfig().init and restored.style_layers == ["relu1_1"]
-    assert restored.style_weight_log == 4.0 and restored.widget_value("size") == studio.max_size(None)
+    assert restored.style_weight_log == 4.0 and restored.widget_value("size") == studio_settings.max_size(None)
     text = " ".join(notes)
     for expected in ("backbone", "init 'image' is not offered", "style_weight 1e+06", "conv2_1", "size 99999"):
         assert expected in text
@@ -221,13 +224,13 @@ def test_restore_explains_unusable_files(tmp_path, data, message):
     elif data == "bad":
         data = studio_png(tmp_path, {"optimizer": "newton"}).read_bytes()
     with pytest.raises(UserError, match=message):
-        studio.restore_settings(data, SHOWN)
+        restore.restore_settings(data, SHOWN)
 
 
 def test_max_size_follows_the_photo_shape(tmp_path, make_photo, small_machine):
-    square = studio.max_size(None)
-    assert studio.max_size(make_photo("wide.png", size=(200, 50))) > square
-    assert studio.max_size(tmp_path / "missing.png") == square
+    square = studio_settings.max_size(None)
+    assert studio_settings.max_size(make_photo("wide.png", size=(200, 50))) > square
+    assert studio_settings.max_size(tmp_path / "missing.png") == square
 
 
 # ----- reports to views ------------------------------------------------------------------------
@@ -267,7 +270,7 @@ def test_status_lines_say_where_the_run_is():
     assert studio.done_text(done, "cpu") == "Done: 200 steps in 1:35 (2.1 steps/s) · 384×256 · cpu"
     done.outcome, done.message = Outcome.STOPPED, "stopped at step 20 of 200; kept the latest image"
     assert studio.done_text(done, "cpu").startswith("Stopped at step 20 of 200; kept the latest image. 200 steps")
-    assert jobs.sentence("add a photo first") == "Add a photo first."
+    assert words.sentence("add a photo first") == "Add a photo first."
 
 
 def test_a_run_streams_previews_then_files(session, fake_engine, make_photo):
@@ -317,7 +320,7 @@ def test_a_restored_png_replays_its_slider_changes(tmp_path):
     steering = [{"step": 30, "style_weight": 50.0}, {"step": 60, "tv_weight": 0.01}]
     png = tmp_path / "run.png"
     save_png(np.zeros((8, 8, 3), np.uint8), png, StyleConfig(steering=steering).to_dict())
-    result = studio.restore_settings(png, SHOWN)
+    result = restore.restore_settings(png, SHOWN)
     restored, notes = result.settings, result.notes
     assert notes == []
     assert restored.to_config(1).steering == steering
@@ -367,7 +370,7 @@ def test_session_files_live_in_one_folder_removed_on_close(fake_engine, make_pho
 
 def test_a_gone_client_s_sessions_are_closed_once_idle():
     now = [0.0]
-    clients = jobs.ClientSessions(grace=0.05, clock=lambda: now[0])
+    clients = sessions.ClientSessions(grace=0.05, clock=lambda: now[0])
     idle, busy = StudioSession(), StudioSession()
     idle.new_run_folder(), busy.new_run_folder()
     busy.controls = object()  # a job is running
@@ -409,7 +412,7 @@ def test_bad_uploads_get_clear_messages(tmp_path, session, content, styles, erro
 
 
 def test_oversized_uploads_are_refused(session, monkeypatch, make_photo):
-    monkeypatch.setattr(jobs, "UPLOAD_MAX_PIXELS", 1000)
+    monkeypatch.setattr(uploads, "LIMITS", replace(LIMITS, uploads=replace(LIMITS.uploads, image_pixels=1000)))
     with pytest.raises(ImageError, match="photo: the image is 80x60 = 4,800 pixels, over the 1,000-pixel limit"):
         next(studio.run(session, settings(), make_photo(), [STYLE]))
 
@@ -420,8 +423,8 @@ def test_a_too_large_output_size_says_the_largest_allowed(session, make_photo, s
 
 
 def test_the_style_scale_slider_stops_where_the_painting_would_not_fit(session, make_photo, small_machine):
-    assert studio.max_style_scale(64) == studio.RANGES["style_scale"][1]
-    assert studio.max_style_scale(1024) == 1.0 and 1.0 < studio.max_style_scale(384) < 4.0
+    assert studio_settings.max_style_scale(64) == studio_settings.RANGES["style_scale"].high
+    assert studio_settings.max_style_scale(1024) == 1.0 and 1.0 < studio_settings.max_style_scale(384) < 4.0
     with pytest.raises(SizeLimitError, match=r"choose a style scale of at most 1\b"):
         next(studio.run(session, settings(size=1024, style_scale=1.5), make_photo(size=(200, 200)), [STYLE]))
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import stat
 import urllib.request
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +17,10 @@ import torch
 from fakes import synthetic_photo, write_dataset
 from PIL import Image
 
-from stylekit.app import datasets
+from stylekit.app import datasets, training
 from stylekit.app.datasets import dataset_folders, offered_folder, unpack_photos
 from stylekit.app.jobs import Throttle
+from stylekit.app.limits import LIMITS, MB
 from stylekit.app.training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from stylekit.errors import ConfigError, DatasetError, MissingInputError, ModelFileError
 from stylekit.fast import read_checkpoint
@@ -46,7 +49,8 @@ def test_a_session_trains_on_a_zip_streams_views_and_then_stylizes(files, photos
     views = list(run_training(session, settings, str(files["style"]), Photos(str(photos_zip)), Throttle(0)))
     *progress, final = views
     assert progress[0].status.startswith("Step 1 / 3 · epoch 1 of 1") and progress[0].image is not None
-    assert final.status.startswith("Done: 3 steps") and "unreadable" not in final.status  # dropped when unpacked
+    assert final.status.startswith("Done: 3 steps") and "unreadable image file" not in final.status
+    assert "1 photo(s) of the zip were left out: unreadable" in final.status  # dropped when unpacked
     assert set(final.losses["term"]) == {"content", "style", "tv", "total"}
     checkpoint, gif = final.downloads
     assert read_checkpoint(checkpoint).steps == 3 and Image.open(gif).n_frames == 3
@@ -57,9 +61,14 @@ def test_a_session_trains_on_a_zip_streams_views_and_then_stylizes(files, photos
     assert (saved["style"], saved["dataset"], saved["output"]) == ("style.png", "photos", "style.safetensors")
 
     photo = synthetic_photo(1500, 900, 9)
-    assert stylize_photo(session, label, None, photo, 1.0, "none").shape == (614, 1024, 3)
+    stylized = stylize_photo(session, label, None, photo, 1.0, "none")
+    assert stylized.image.shape == (614, 1024, 3) and stylized.note == (
+        "the photo (1500x900) was stylized at 1024 px, the most here"
+    )
+    assert stylize_photo(session, label, None, synthetic_photo(60, 40, 9), 1.0, "none").note is None
     frame = np.asarray(synthetic_photo(640, 480, 9))
-    assert stylize_frame(session, label, None, frame, 0.5, "luminance").shape == (240, 320, 3)
+    stylized = stylize_frame(session, label, None, frame, 0.5, "luminance")
+    assert stylized.image.shape == (240, 320, 3) and stylized.note is None
     session.close()
     assert session.folder is None and not checkpoint.exists()
 
@@ -144,17 +153,79 @@ def test_a_hostile_zip_unpacks_only_photos_inside_its_folder(tmp_path):
     )
 
 
-def test_zip_limits_are_counted_as_unpacked(tmp_path, monkeypatch):
+def test_zip_limits_are_counted_as_unpacked_and_a_refusal_leaves_nothing(tmp_path, monkeypatch):
     photos = write_dataset(tmp_path / "photos", 4)
     archive = zip_folder(photos, tmp_path / "photos.zip")
-    monkeypatch.setattr(datasets, "ZIP_MAX_FILES", 3)
+    monkeypatch.setattr(datasets, "LIMITS", replace(LIMITS, uploads=replace(LIMITS.uploads, zip_photos=3)))
     with pytest.raises(DatasetError, match="holds 4 photos, over the limit of 3"):
         unpack_photos(archive, tmp_path / "a")
-    monkeypatch.setattr(datasets, "ZIP_MAX_FILES", 10)
+    monkeypatch.undo()
     total = sum(p.stat().st_size for p in photos.rglob("*") if p.is_file())
-    monkeypatch.setattr(datasets, "ZIP_MAX_BYTES", total // 2)
     with pytest.raises(DatasetError, match="unpacked"):
-        unpack_photos(archive, tmp_path / "b")
+        unpack_photos(archive, tmp_path / "b", budget=total // 2)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def zip_bomb(path: Path, unpacked_mb: int = 100) -> Path:
+    """A zip of a few MB at most holding one "photo" of ``unpacked_mb`` MB (zeros behind a PNG signature)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle, bundle.open(
+        "bomb.png", "w", force_zip64=True
+    ) as member:
+        member.write(b"\x89PNG\r\n\x1a\n")
+        for _ in range(unpacked_mb):
+            member.write(bytes(MB))
+    return path
+
+
+def test_a_zip_bomb_is_refused_without_writing_it_out(files, tmp_path):
+    bomb = zip_bomb(tmp_path / "bomb.zip")
+    assert bomb.stat().st_size < 1 * MB
+    session = FastSession(tmp_path)
+    with pytest.raises(DatasetError, match="holds no usable JPEG or PNG photos"):
+        next(run_training(session, tiny_settings(), str(files["style"]), Photos(str(bomb))))
+    assert session.folder is None or not any(session.folder.rglob("*"))  # nothing unpacked is left
+
+
+def test_over_large_and_odd_photos_in_a_zip_are_left_out_with_a_note(tmp_path):
+    photos = write_dataset(tmp_path / "photos", 2)
+    (photos / "big.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(LIMITS.uploads.image_bytes))
+    Image.new("RGB", (2, 5000)).save(photos / "strip.png")  # a 256 px crop would scale it to 1 GB
+    Image.new("CMYK", (30, 20)).save(photos / "print.jpg")  # odd, but a photo
+    unpacked = unpack_photos(zip_folder(photos, tmp_path / "photos.zip"), tmp_path / "out")
+    assert unpacked.skipped == 2 and len(list(unpacked.folder.iterdir())) == 3
+    assert unpacked.note() == (
+        "2 photo(s) of the zip were left out: unreadable, over 40 MP or 20 MB, or over 10 times longer one way "
+        "than the other"
+    )
+
+
+def test_a_session_s_unpacked_photos_stay_within_its_quota(files, photos_zip, monkeypatch):
+    monkeypatch.setattr(training, "LIMITS", replace(LIMITS, uploads=replace(LIMITS.uploads, session_bytes=1000)))
+    session = FastSession()
+    with pytest.raises(DatasetError, match="come to over 1 kB unpacked"):
+        next(run_training(session, tiny_settings(), str(files["style"]), Photos(str(photos_zip))))
+    assert not any(session.folder.rglob("*"))
+    session.close()
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"size": 100000}, "choose a crop size from 32 to 512 px (got 100000)"),
+        ({"batch_size": 100000}, "choose a batch size from 1 to 16 (got 100000)"),
+        ({"length": 10**9}, "choose a number of steps from 1 to 20000 (got 1000000000)"),
+        ({"length_unit": "epochs", "length": 11}, "choose a number of epochs from 1 to 10 (got 11)"),
+        ({"fraction": math.nan}, "choose a share of the photos from 0.01 to 1 (got nan)"),
+        ({"style_weight": 1e308}, "choose a style weight from 0 to 1000 (got 1e+308)"),
+        ({"size": "big"}, "choose a crop size from 32 to 512 px (got 'big')"),
+        ({"size": 100.5}, "size must be a whole number, got 100.5"),
+    ],
+)
+def test_settings_out_of_the_app_s_limits_are_refused_before_any_work(files, settings, message):
+    session = FastSession()
+    with pytest.raises(ConfigError) as caught:
+        next(run_training(session, tiny_settings(**settings), str(files["style"]), Photos("missing.zip")))
+    assert str(caught.value) == message and session.folder is None
 
 
 def test_the_data_root_offers_its_folders_and_nothing_else(tmp_path):

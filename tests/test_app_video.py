@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
@@ -9,9 +11,10 @@ from test_fast_video import still_clip, write_clip
 
 from stylekit.app import video
 from stylekit.app.jobs import Throttle
+from stylekit.app.limits import LIMITS
 from stylekit.app.training import FastSession
 from stylekit.app.video import VideoSession, run_video
-from stylekit.errors import ImageError, SizeLimitError
+from stylekit.errors import ConfigError, ImageError, SizeLimitError
 from stylekit.fast.video import probe_video
 
 SETTINGS = (1.0, "none", 0.8)  # strength, keep colours, steady
@@ -56,12 +59,36 @@ def test_a_stop_keeps_a_shorter_video(models, tmp_path):
 
 def test_a_long_or_unreadable_upload_is_refused_with_one_line(models, tmp_path, monkeypatch):
     clip = write_clip(tmp_path / "clip.mp4", still_clip(12, 48, 32), fps=10)
-    monkeypatch.setattr(video, "VIDEO_MAX_SECONDS", 1)
+    monkeypatch.setattr(video, "LIMITS", replace(LIMITS, video=replace(LIMITS.video, seconds=1)))
     with pytest.raises(SizeLimitError, match=r"^the video is too long \(12 frames, 0:01\): stylize at most 1 s"):
         next(stylized(VideoSession(), models, clip))
     (tmp_path / "photo.mp4").write_bytes(b"\x89PNG not a video")
     with pytest.raises(ImageError, match="^video: photo.mp4 is not a readable video"):
         next(stylized(VideoSession(), models, str(tmp_path / "photo.mp4")))
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ((1e308, "none", 0.8), r"^choose a strength from 0 to 1 \(got 1e\+308\)$"),
+        ((1.0, "none", float("nan")), r"^choose a steadiness from 0 to 0.95 \(got nan\)$"),
+        ((1.0, "sepia", 0.8), "^keep_colors must be one of"),
+    ],
+)
+def test_settings_out_of_range_are_refused_before_any_work(models, settings, message):
+    session = VideoSession()
+    with pytest.raises(ConfigError, match=message):
+        next(run_video(session, models, models.choices()[0], None, None, settings))
+    assert session.folder is None
+
+
+def test_a_wide_clip_is_stylized_at_the_limit_with_a_note(models, tmp_path):
+    clip = write_clip(tmp_path / "wide.mp4", still_clip(2, 640, 32))
+    session = VideoSession()
+    final = list(stylized(session, models, clip))[-1]
+    assert final.status.endswith("Frames stylized at 512 px, the most here.")
+    assert probe_video(final.image).size == (512, 26)
+    session.close()
 
 
 def test_the_video_event_through_a_real_server(app_url, tmp_path):

@@ -159,3 +159,73 @@ def test_a_new_setting_is_one_field_for_the_cli_the_validation_and_the_studio():
 def test_one_validation_checks_types_choices_and_bounds(settings, message):
     with pytest.raises(ConfigError, match=message):
         validate_fields(settings)
+
+
+# ----- a shape a newcomer can hold in their head ------------------------------------------------
+
+MAX_FUNCTION_LINES = 60
+MAX_CLASS_LINES = 200
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A chain of imports that comes back to where it started (depth first), or None."""
+    finished: set[str] = set()
+
+    def visit(name: str, trail: list[str]) -> list[str] | None:
+        for imported in sorted(graph.get(name, ())):
+            if imported in trail:
+                return trail[trail.index(imported):] + [imported]
+            if imported not in finished and (found := visit(imported, trail + [imported])):
+                return found
+        finished.add(name)
+        return None
+
+    for name in sorted(graph):
+        if name not in finished and (found := visit(name, [name])):
+            return found
+    return None
+
+
+def module_edges(path: Path, modules: set[str]) -> set[str]:
+    """The stylekit modules a source file imports: ``from package import submodule`` is an edge to the
+    submodule (its package is initialized first in any case), ``from module import name`` one to the module."""
+    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
+    edges = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            edges.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
+            module = ".".join(filter(None, (base, node.module)))
+            for alias in node.names:
+                edges.add(f"{module}.{alias.name}" if f"{module}.{alias.name}" in modules else module)
+    return edges & modules
+
+
+def test_no_import_cycle_among_stylekits_modules():
+    modules = {module_name(p): p for p in sources(PACKAGE)}
+    graph = {name: module_edges(path, set(modules)) - {name} for name, path in modules.items()}
+    assert len(graph) > 30 and any(graph.values())
+    found = find_cycle(graph)
+    assert found is None, " -> ".join(found)
+
+
+def test_the_cycle_finder_finds_a_long_cycle_and_passes_a_diamond():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"d"}, "c": {"d"}, "d": set()}) is None
+
+
+def test_no_long_function_or_class_in_the_core():
+    too_long = []
+    for path in sources(PACKAGE, exclude=APP):
+        for node in ast.walk(ast.parse(path.read_text())):
+            lines = getattr(node, "end_lineno", 0) - getattr(node, "lineno", 0) + 1
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and lines > MAX_FUNCTION_LINES:
+                too_long.append(f"{path.relative_to(ROOT)}: function {node.name} has {lines} lines")
+            elif isinstance(node, ast.ClassDef) and lines > MAX_CLASS_LINES:
+                too_long.append(f"{path.relative_to(ROOT)}: class {node.name} has {lines} lines")
+    assert not too_long, too_long

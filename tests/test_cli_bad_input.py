@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 from safetensors.torch import save_file
 
-from stylekit.fast.checkpoint import FORMAT
-from stylekit.fast.network import ARCHITECTURE
+from stylekit.fast.checkpoint import FORMAT, save_checkpoint
+from stylekit.fast.network import ARCHITECTURE, NETWORKS, TransformerNet
 
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = str(ROOT / "assets" / "content" / "coffee.jpg")
@@ -28,6 +29,7 @@ READ_ONLY = Path("/proc/sys")  # a folder even root cannot write to, on Linux
 
 STYLIZE = ["stylize", CONTENT, STYLE, "--size", "64", "--steps", "1"]
 TRAIN = ["fast", "train", STYLE, "{tmp}", "--steps", "1"]
+TRAIN_PHOTOS = ["fast", "train", STYLE, "{tmp}/photos", "--steps", "1", "-o", "{tmp}/m.safetensors"]
 
 # Metadata of damaged fast models, by file name: the "stylekit" JSON and the style thumbnail.
 BAD_MODELS = {
@@ -54,7 +56,8 @@ CASES = [
     ("style-scale-nan", [*STYLIZE, "--style-scale", "nan"], "style_scale must be a finite number"),
     ("style-scale-inf", [*STYLIZE, "--style-scale", "inf"], "style_scale must be a finite number"),
     ("painting-over-limit", [*STYLIZE, "--style-scale", "3000"], "MP limit on cpu; choose a style scale of at most"),
-    ("seed-2**70", [*STYLIZE, "--init", "noise", "--seed", str(2**70)], f"seed must be at most {2**63 - 1}"),
+    ("seed-2**70", [*STYLIZE, "--init", "noise", "--seed", str(2**70)], "seed must be at most 2^63-1, got 2^70"),
+    ("seed-309-digits", [*STYLIZE, "--seed", str(10**308)], "seed must be at most 2^63-1, got a number 309 digits long"),
     ("steering-not-json", [*STYLIZE, "--steering", "style up at 40"], "steering must be a JSON list like"),
     ("steering-step-0", [*STYLIZE, "--steering", '[{"step": 0, "style_weight": 9}]'], 'a whole "step" of at least 1'),
     ("gif-every-0", [*STYLIZE, "--gif-every", "0"], "--gif-every must be at least 1, got 0"),
@@ -67,6 +70,20 @@ CASES = [
     ("mp4-is-a-folder", [*STYLIZE, "--mp4", "{tmp}"], "--mp4 {tmp} is a folder"),
     ("train-output-folder-missing", [*TRAIN, "-o", "{tmp}/nowhere/m.safetensors"], "nowhere does not exist"),
     ("train-gif-is-a-folder", [*TRAIN, "--gif", "{tmp}"], "--gif {tmp} is a folder"),
+    ("train-size-over-memory", [*TRAIN, "--size", "100000"], "training crops of a batch would be 100000x100000"),
+    ("train-style-size-over-memory", [*TRAIN_PHOTOS, "--style-size", "100000"], "choose a style size of at most"),
+    ("train-val-size-over-memory", [*TRAIN_PHOTOS, "--val-size", "100000"], "choose a validation size of at most"),
+    ("train-size-absurd", [*TRAIN, "--size", str(10**400)], "size must be at most 1000000, got a number 401 digits"),
+    ("apply-size-over-memory", ["fast", "apply", "{tmp}/good.safetensors", CONTENT, "--size", "100000"],
+     "output would be 100000x"),
+    ("apply-another-network", ["fast", "apply", "{tmp}/slim-as-standard.safetensors", CONTENT, "-o", "{tmp}/o.png"],
+     "this model file is not a stylekit fast network of the expected shape (26 weight(s) missing, e.g."),
+    ("apply-nan-weights", ["fast", "apply", "{tmp}/nan.safetensors", CONTENT, "-o", "{tmp}/o.png"],
+     "this model holds non-finite weights (NaN or infinity); retrain it"),
+    ("apply-photo-to-mp4", ["fast", "apply", "{tmp}/good.safetensors", CONTENT, "-o", "{tmp}/o.mp4"],
+     "a photo is stylized to a PNG; name it *.png"),
+    ("apply-gif-to-gif", ["fast", "apply", "{tmp}/good.safetensors", "{tmp}/anim.gif", "-o", "{tmp}/o.gif"],
+     "a GIF is stylized to a PNG of its first frame or an MP4 of all its frames; name it *.png or *.mp4"),
     ("apply-output-folder-missing", ["fast", "apply", "{tmp}/a-list.safetensors", CONTENT, "-o", "{tmp}/no/o.png"],
      "no does not exist"),
     *(
@@ -85,6 +102,14 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[dict, str]]:
     tmp = tmp_path_factory.mktemp("bad-input")
     for name, metadata in BAD_MODELS.items():
         save_file({"net.x": torch.zeros(1)}, tmp / f"{name}.safetensors", metadata={"format": FORMAT, **metadata})
+    save_checkpoint(tmp / "good.safetensors", TransformerNet(), {"steps": 0})
+    save_checkpoint(tmp / "nan.safetensors", _with_nan(TransformerNet()), {"steps": 0})
+    slim = {f"net.{k}": v for k, v in TransformerNet(NETWORKS["slim"]).state_dict().items()}
+    record = json.dumps({"architecture": ARCHITECTURE})  # recorded as the standard network
+    save_file(slim, tmp / "slim-as-standard.safetensors", metadata={"format": FORMAT, "stylekit": record})
+    (tmp / "photos").mkdir()
+    Image.new("RGB", (64, 48), "teal").save(tmp / "photos" / "photo.png")
+    Image.new("RGB", (8, 8)).save(tmp / "anim.gif", save_all=True, append_images=[Image.new("RGB", (8, 8), "red")])
     argv = [[arg.replace("{tmp}", str(tmp)) for arg in case[1]] for case in CASES]
     driver = subprocess.run(
         [sys.executable, __file__, str(tmp), json.dumps(argv)], capture_output=True, text=True, cwd=ROOT, timeout=120
@@ -94,6 +119,12 @@ def outcomes(tmp_path_factory) -> dict[str, tuple[dict, str]]:
     fresh = subprocess.run([sys.executable, "-m", "stylekit", *argv[0]], capture_output=True, text=True, cwd=ROOT)
     assert results[0] == {"returncode": fresh.returncode, "stdout": fresh.stdout, "stderr": fresh.stderr}
     return {case[0]: (result, str(tmp)) for case, result in zip(CASES, results)}
+
+
+def _with_nan(net: TransformerNet) -> TransformerNet:
+    with torch.no_grad():
+        next(net.parameters()).view(-1)[0] = float("nan")
+    return net
 
 
 @pytest.mark.parametrize("name, message", [(case[0], case[2]) for case in CASES], ids=[case[0] for case in CASES])

@@ -19,7 +19,7 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 
 from stylekit.color import rgb_to_yiq
-from stylekit.errors import ConfigError, ModelFileError
+from stylekit.errors import ConfigError, ImageError, ModelFileError
 from stylekit.fast import (
     ApplyConfig,
     TrainConfig,
@@ -86,6 +86,19 @@ def test_dataset_converts_grey_and_skips_unreadable_files(files):
     assert batch.images.shape == (2, 3, 32, 32) and batch.failed == {str(paths[broken])}
 
 
+def test_photos_too_thin_to_train_on_are_skipped_and_long_ones_cost_a_crop(tmp_path):
+    Image.new("RGB", (1, 40_000), (90, 120, 30)).save(tmp_path / "a-thread.png")  # a smear at any crop
+    strip = np.tile(np.linspace(0, 255, 200_000, dtype=np.uint8)[:, None, None], (1, 16, 3))
+    Image.fromarray(strip).save(tmp_path / "b-strip.png")  # 16x200000: scaled whole it would be 32x400000
+    dataset = CropDataset([tmp_path / "a-thread.png", tmp_path / "b-strip.png"], 32)
+    sample = dataset[0]
+    assert sample.failed == (str(tmp_path / "a-thread.png"),) and sample.index == 1
+    assert sample.image.shape == (3, 32, 32)
+    assert float(sample.image.max() - sample.image.min()) < 0.05  # a short stretch of the long ramp
+    with pytest.raises(ImageError, match="could be used .*thinner than 16 px"):
+        CropDataset([tmp_path / "a-thread.png"], 32)[0]
+
+
 def test_sampler_shares_out_disjoint_data_and_resumes_part_way():
     ranks = [ResumableSampler(list(range(10)), 2, rank, seed=0) for rank in range(2)]
     for sampler in ranks:
@@ -104,7 +117,7 @@ def test_training_yields_reports_and_lowers_the_loss(files, trained):
     assert [f.step for f in frames[:-1] if f.validation is not None] == [1, *range(4, STEPS + 1, 4)]
     val_in, val_out = frames[-1].validation
     assert val_in.shape == val_out.shape and max(val_in.shape[:2]) == 40
-    assert frames[-1].skipped_files == 1 and "skipped 1 unreadable" in frames[-1].message
+    assert frames[-1].skipped_files == 1 and "skipped 1 unusable" in frames[-1].message
     assert frames[-1].checkpoint == str(output) and output.exists()
     assert frames[-1].images_per_second > 0 and frames[3].eta_seconds > 0
 
@@ -296,7 +309,7 @@ def test_cli_trains_resumes_and_applies(files, tmp_path):
     train_args = [str(files["style"]), str(files["dataset"]), "-o", "m.safetensors", "--steps", "3", *common]
     done = run_cli("train", *train_args, "--gif", "progress.gif", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert "wrote m.safetensors after 3 steps" in done.stdout and "skipped 1 unreadable" in done.stderr
+    assert "wrote m.safetensors after 3 steps" in done.stdout and "skipped 1 unusable" in done.stderr
     assert Image.open(tmp_path / "progress.gif").n_frames == 3
 
     resumed = run_cli("train", *train_args[:-2], "--steps", "4", "--resume", "m.safetensors", *common, cwd=tmp_path)

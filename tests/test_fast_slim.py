@@ -105,8 +105,18 @@ def test_damaged_network_records_are_refused_before_building_anything(tmp_path, 
 
 def test_weights_of_another_network_than_recorded_are_refused(tmp_path):
     write_model(tmp_path / "mixed.safetensors", TransformerNet(), {"network": NETWORKS["slim"].to_dict()})
-    with pytest.raises(ModelFileError, match="do not fit"):
+    with pytest.raises(ModelFileError, match="not a stylekit fast network of the expected shape") as refused:
         load_model(tmp_path / "mixed.safetensors", "cpu")
+    assert "\n" not in str(refused.value) and "missing, e.g." in str(refused.value)
+
+
+def test_weights_that_are_not_finite_are_refused(tmp_path):
+    net = TransformerNet()
+    with torch.no_grad():
+        next(net.parameters())[0] = float("nan")
+    write_model(tmp_path / "nan.safetensors", net, {"steps": 5})
+    with pytest.raises(ModelFileError, match="this model holds non-finite weights .*; retrain it"):
+        load_model(tmp_path / "nan.safetensors", "cpu")
 
 
 def test_resuming_with_another_network_is_refused(files, trained):

@@ -81,7 +81,7 @@ def test_video_keeps_frame_count_size_and_sound(model, tmp_path, sound):
     assert reports[-1].output == str(tmp_path / "out.mp4") and reports[-1].frames_per_second > 0
     written = probe_video(tmp_path / "out.mp4")
     assert (written.frames, written.size, written.has_audio) == (8, (48, 32), sound)
-    assert not (tmp_path / "out.mp4.partial").exists()
+    assert not [path for path in tmp_path.iterdir() if ".partial" in path.name]
 
 
 def test_video_size_setting_scales_to_even_sides(model, tmp_path):
@@ -167,10 +167,12 @@ def test_a_stop_keeps_the_frames_done_and_closing_early_leaves_no_file(model, tm
     assert report.outcome is Outcome.STOPPED and "stopped after 2 of 6 frames" in report.message
     assert probe_video(tmp_path / "stopped.mp4").frames == 2
 
+    (tmp_path / "closed.mp4").write_bytes(b"an earlier video")
     run = stylize_video(model, clip, tmp_path / "closed.mp4")
     next(run)
     run.close()
-    assert not list(tmp_path.glob("closed*"))
+    assert (tmp_path / "closed.mp4").read_bytes() == b"an earlier video"
+    assert not [path for path in tmp_path.iterdir() if ".partial" in path.name]
 
 
 def test_cli_stylizes_a_video_and_explains_a_bad_one(model_path, tmp_path, monkeypatch, capsys):
@@ -185,6 +187,18 @@ def test_cli_stylizes_a_video_and_explains_a_bad_one(model_path, tmp_path, monke
         "error: bad.mov is not a readable video (ffmpeg finds no frames in it); "
         "choose an MP4, MOV, MKV, WebM or AVI file"
     )
+
+
+def test_cli_stylizes_an_animated_gif_to_an_mp4_of_all_its_frames(model_path, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    frames = [Image.fromarray(frame) for frame in still_clip(3, noise=30)]
+    frames[0].save("anim.gif", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    assert main(["fast", "apply", str(model_path), "anim.gif", "-o", "out.mp4"]) == 0
+    assert "wrote out.mp4 (3 frames" in capsys.readouterr().out
+    written = probe_video(tmp_path / "out.mp4")
+    assert written.frames == 3 and written.size == (48, 32)
+    assert main(["fast", "apply", str(model_path), "anim.gif", "-o", "first.png"]) == 0  # its first frame
+    assert Image.open(tmp_path / "first.png").format == "PNG"
 
 
 def test_without_imageio_ffmpeg_video_says_what_to_install(model, tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import struct
+import warnings
 import zlib
 from pathlib import Path
 
@@ -223,6 +224,21 @@ def test_exif_orientation_is_applied() -> None:
     assert loaded.size == (20, 40)
     red, _, blue = _rgb_at(loaded, (10, 5))  # the left half is now on top
     assert red > 200 and blue < 60
+
+
+def test_damaged_exif_loads_the_photo_without_raw_pil_warnings() -> None:
+    # An orientation (rotate 90) and an Exif IFD pointing far past the end of the data.
+    entries = struct.pack("<HHII", 0x0112, 3, 1, 6) + struct.pack("<HHII", 0x8769, 4, 1, 9999)
+    tiff = b"II*\x00" + struct.pack("<IH", 8, 2) + entries + struct.pack("<I", 0)
+    data = _encode(Image.new("RGB", (20, 10), (200, 0, 0)), "JPEG", exif=b"Exif\x00\x00" + tiff)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Image.open(io.BytesIO(data)) as raw:
+            raw.getexif().get_ifd(0x8769)  # PIL on its own warns of the damage
+        assert any("EXIF" in str(warning.message) for warning in caught)
+        caught.clear()
+        loaded = load_image(data)
+    assert loaded.size == (10, 20) and caught == []
 
 
 # --- resizing and tensors -------------------------------------------------------------------------

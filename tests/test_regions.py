@@ -18,6 +18,8 @@ from stylekit.losses import gram_matrix, relative_mse
 from stylekit.regions import region_masks
 from stylekit.vgg import load_backbone
 
+pytestmark = pytest.mark.usefixtures("each_precision")  # every test under fp32 and the machine's own choice
+
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 PHOTO = ASSETS / "content" / "cat.jpg"
 SWIRLS = ASSETS / "paintings" / "starry_night.jpg"

@@ -14,7 +14,11 @@ import pytest
 import torch
 
 from stylekit.config import StyleConfig
-from stylekit.engine import Controls, _Run, stylize
+from stylekit.controls import Controls
+from stylekit.engine import stylize
+from stylekit.inputs import RunInputs, load_inputs
+from stylekit.objective import Features, build_scale, tiled_objective
+from stylekit.vgg import load_backbone
 from stylekit.estimate import megapixel_steps
 from stylekit.progress import Outcome
 from stylekit.tiled import TiledObjective
@@ -58,21 +62,32 @@ def test_a_tile_smaller_than_the_network_needs_is_refused():
 
 
 # ----- the objective --------------------------------------------------------------
-def evaluate(run: _Run, tile: int | None, size: int, seed: int = 0):
+def prepare(cfg: StyleConfig, styles, region_map=None) -> tuple[RunInputs, Features]:
+    inputs = load_inputs(cfg, PHOTO, styles, region_map=region_map)
+    return inputs, Features(load_backbone(cfg.backbone, cfg.pooling, "cpu"), inputs.device, False)
+
+
+def evaluate(run: tuple[RunInputs, Features], tile: int | None, size: int, seed: int = 0):
     """Loss terms and gradient of one evaluation on the photo plus noise, tiled or not."""
-    scale = run._prepare_scale(size)
-    if tile is not None and scale.tiled is None:  # one tile over everything: the tiled code on the whole image
+    inputs, features = run
+    scale = build_scale(inputs, features, next(s for s in inputs.plan.scales if s.longest == size))
+    if tile is not None and scale.objective.passes == 0:  # one tile over everything: the tiled code on the whole image
         h, w = scale.content.shape[-2:]
-        scale.tiled = TiledObjective(run._features, tile_grid(h, w, max(h, w), run.min_side), run.content_layers,
-                                     run.style_layers, run.config.tv_kind, scale.masks,
-                                     run.styled if scale.masks is not None else ())
-        scale.tiled.set_content(scale.content)
+        targets = scale.objective.targets
+        scale.objective = tiled_objective(inputs, features, scale, targets, tile_grid(h, w, max(h, w), inputs.plan.min_side))
     generator = torch.Generator().manual_seed(seed)
     image = (scale.content + 0.1 * torch.randn(scale.content.shape, generator=generator)).clamp(0, 1)
     image.requires_grad_(True)
-    losses: list = []
-    reports = list(run._evaluate(image, scale, run.controls.loss_weights(run.styled), losses, lambda d, t: (d, t)))
-    return [float(v) for v in losses], image.grad.clone(), reports
+    evaluation = scale.objective.evaluate(image, Controls.from_config(inputs.config).weights(inputs.styled))
+    reports = []
+    while True:
+        try:
+            reports.append((next(evaluation), scale.objective.passes))
+        except StopIteration as finished:
+            terms = finished.value.values()
+            break
+    numbers = [terms.content, sum(terms.styles), terms.tv, terms.total, terms.content, *terms.styles, terms.tv]
+    return [float(v) for v in numbers], image.grad.clone(), reports
 
 
 @pytest.mark.parametrize("regions", [False, True], ids=["plain", "regions"])
@@ -80,7 +95,7 @@ def test_one_tile_gives_exactly_the_whole_image_loss_and_gradient(regions):
     size = 96
     extra = {"regions": HALVES} if regions else {}
     styles = [SWIRLS, BLOCKS] if regions else [SWIRLS]
-    run = _Run(config(size, None, **extra), PHOTO, styles, None, None, halves_map(96, 96) if regions else None)
+    run = prepare(config(size, None, **extra), styles, halves_map(96, 96) if regions else None)
     whole, whole_grad, _ = evaluate(run, None, size)
     tiled, tiled_grad, reports = evaluate(run, size, size)
     assert reports == [(1, 2), (2, 2)]  # a report per pass over the one tile
@@ -90,8 +105,8 @@ def test_one_tile_gives_exactly_the_whole_image_loss_and_gradient(regions):
 
 def test_many_small_tiles_keep_the_loss_and_the_direction_of_the_gradient():
     size = 256
-    whole, whole_grad, _ = evaluate(_Run(config(size, None), PHOTO, [SWIRLS], None, None, None), None, size)
-    run = _Run(config(size, 128), PHOTO, [SWIRLS], None, None, None)
+    whole, whole_grad, _ = evaluate(prepare(config(size, None), [SWIRLS]), None, size)
+    run = prepare(config(size, 128), [SWIRLS])
     tiled, tiled_grad, reports = evaluate(run, 128, size)
     assert len(reports) == 2 * 9  # 3 x 3 tiles of 128 px, two passes
     assert tiled[:4] == pytest.approx(whole[:4], rel=0.08)  # content, style, smoothness, total (style: 5.5% apart)

@@ -10,8 +10,10 @@ from test_app_studio import fake_stylize
 
 from stylekit.app import jobs, studio
 from stylekit.app.jobs import Throttle
-from stylekit.app.studio import StudioSession, StudioSettings
-from stylekit.app.turns import Turns, ordinal
+from stylekit.app.studio_session import StudioSession
+from stylekit.app.studio_settings import StudioSettings
+from stylekit.app.turns import Turns
+from stylekit.app.words import ordinal
 
 STYLE = Path(__file__).resolve().parent.parent / "assets" / "paintings" / "starry_night.jpg"
 

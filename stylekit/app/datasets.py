@@ -6,50 +6,82 @@ of the folders the operator offered with ``--data-root`` (off by default).
 
 from __future__ import annotations
 
+import shutil
 import stat
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 from PIL import Image
 
 from ..errors import DatasetError
 from ..fast.data import IMAGE_SUFFIXES
-from .jobs import UPLOAD_MAX_PIXELS
+from .limits import LIMITS, in_words
 
-ZIP_UPLOAD_MAX_BYTES = 100 * 2**20  # the zip itself; also the server's upload limit (images are checked at less)
-ZIP_MAX_FILES = 2000
-ZIP_MAX_BYTES = 500 * 2**20  # unpacked, all photos together
 _CHUNK = 2**20
+_UNPACKING_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError)
 
 
-def unpack_photos(archive: str | Path, target: Path) -> Path:
-    """Unpack the JPEG and PNG photos of a zip into the new folder ``target``, which is returned.
+class Unpacked(NamedTuple):
+    folder: Path
+    skipped: int  # photos left out: unreadable, too large, or too narrow a strip
+
+    def note(self) -> str | None:
+        """What the user should know about the photos left out, if any."""
+        if not self.skipped:
+            return None
+        limits, aspect = LIMITS.uploads, LIMITS.training.photo_aspect
+        return (
+            f"{self.skipped} photo(s) of the zip were left out: unreadable, over {limits.image_pixels // 10**6} MP or "
+            f"{in_words(limits.image_bytes)}, or over {aspect} times longer one way than the other"
+        )
+
+
+def unpack_photos(archive: str | Path, target: Path, budget: int = LIMITS.uploads.unpacked_bytes) -> Unpacked:
+    """Unpack the JPEG and PNG photos of a zip into the new folder ``target``.
 
     Only the photos' bytes are used: each is written under a name of our own
     (no folder from the archive, so nothing lands outside ``target``); links,
-    folders and other files are skipped; the count, the unpacked bytes (as
-    read, not as declared) and each photo's pixels are capped.
+    folders and other files are skipped; the count, each photo's bytes and
+    pixels, and all the bytes unpacked (at most ``budget``; counted as read,
+    not as declared) are capped. A refused zip leaves nothing in ``target``.
     """
-    if Path(archive).stat().st_size > ZIP_UPLOAD_MAX_BYTES:
-        raise DatasetError(f"the zip is over {ZIP_UPLOAD_MAX_BYTES // 2**20} MB; upload fewer or smaller photos")
+    limits = LIMITS.uploads
+    if Path(archive).stat().st_size > limits.upload_bytes:
+        raise DatasetError(f"the zip is over {in_words(limits.upload_bytes)}; upload fewer or smaller photos")
+    allowance = min(budget, limits.unpacked_bytes)
+    target.mkdir(parents=True)
     try:
         with zipfile.ZipFile(archive) as bundle:
             photos = [info for info in bundle.infolist() if _is_photo(info)]
-            if len(photos) > ZIP_MAX_FILES:
+            if len(photos) > limits.zip_photos:
                 raise DatasetError(
-                    f"the zip holds {len(photos):,} photos, over the limit of {ZIP_MAX_FILES:,}; upload fewer"
+                    f"the zip holds {len(photos):,} photos, over the limit of {limits.zip_photos:,}; upload fewer"
                 )
-            target.mkdir(parents=True)
-            budget = ZIP_MAX_BYTES
+            skipped, left = 0, allowance
             for index, info in enumerate(photos):
                 path = target / f"{index:05d}{Path(info.filename).suffix.lower()}"
-                budget -= _copy_capped(bundle, info, path, budget)
-                _drop_if_too_large(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError) as error:
-        raise DatasetError(f"the training photos could not be unpacked ({error}); upload a plain .zip of photos") from None
+                read = _copy_capped(bundle, info, path, limits.image_bytes)
+                left -= read
+                if left < 0:
+                    raise DatasetError(
+                        f"the photos in the zip come to over {in_words(allowance)} unpacked; upload fewer or smaller"
+                    )
+                if not _usable(path, read):
+                    path.unlink(missing_ok=True)
+                    skipped += 1
+    except BaseException as error:
+        shutil.rmtree(target, ignore_errors=True)
+        if not isinstance(error, _UNPACKING_ERRORS):
+            raise
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error  # no server path
+        raise DatasetError(
+            f"the training photos could not be unpacked ({reason}); upload a plain .zip of photos"
+        ) from None
     if not any(target.iterdir()):
+        shutil.rmtree(target)
         raise DatasetError("the zip holds no usable JPEG or PNG photos; zip a folder of photos and upload it")
-    return target
+    return Unpacked(target, skipped)
 
 
 def _is_photo(info: zipfile.ZipInfo) -> bool:
@@ -59,29 +91,31 @@ def _is_photo(info: zipfile.ZipInfo) -> bool:
     return not info.is_dir() and not stat.S_ISLNK(mode) and not hidden and name.suffix.lower() in IMAGE_SUFFIXES
 
 
-def _copy_capped(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, budget: int) -> int:
-    """Copy one member, stopping once ``budget`` bytes are passed; return the bytes written."""
-    written = 0
+def _copy_capped(bundle: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path, cap: int) -> int:
+    """Copy one member, stopping once past ``cap`` bytes (at once, copying nothing, if the zip says it is
+    larger); return the bytes read."""
+    if info.file_size > cap:
+        return 0
+    read = 0
     with bundle.open(info) as source, open(path, "wb") as out:
-        while chunk := source.read(_CHUNK):
-            written += len(chunk)
-            if written > budget:
-                raise DatasetError(
-                    f"the photos in the zip come to over {ZIP_MAX_BYTES // 2**20} MB unpacked; upload fewer or smaller"
-                )
+        while read <= cap and (chunk := source.read(_CHUNK)):
+            read += len(chunk)
             out.write(chunk)
-    return written
+    return read
 
 
-def _drop_if_too_large(path: Path) -> None:
-    """Delete a photo whose header is unreadable or claims more pixels than an upload may have."""
+def _usable(path: Path, read: int) -> bool:
+    """Whether a copied photo (``read`` bytes) has a readable header, an image's size at most, and a shape a
+    crop can be scaled from (nothing is decoded)."""
+    limits = LIMITS.uploads
+    if not path.exists() or read > limits.image_bytes:
+        return False
     try:
         with Image.open(path) as image:
-            fits = image.width * image.height <= UPLOAD_MAX_PIXELS
+            sides = sorted(image.size)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        fits = False
-    if not fits:
-        path.unlink()
+        return False
+    return 0 < sides[0] * LIMITS.training.photo_aspect >= sides[1] and sides[0] * sides[1] <= limits.image_pixels
 
 
 def dataset_folders(root: Path | None) -> list[str]:

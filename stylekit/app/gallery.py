@@ -58,6 +58,11 @@ def shipped_models() -> dict[str, Path]:
     return {caption: path for caption, path in models.items() if path.is_file()}
 
 
+def bundled_files() -> list[Path]:
+    """Every bundled photo, painting and model."""
+    return [*photos(), *(p.path for p in paintings()), *shipped_models().values()]
+
+
 def model_for(painting: str | Path | None) -> Path | None:
     """The shipped model of a gallery painting, known by its file name (uploads keep it); None without one."""
     if painting is None or Path(painting).name not in {p.path.name for p in paintings()}:

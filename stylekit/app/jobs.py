@@ -1,5 +1,5 @@
-"""What every long job in the app shares: the session that owns it, throttled views of its progress,
-the loss table for the plot, and upload checks.
+"""A long job followed as views: where it stands in line, throttled progress with its loss table, then
+its files.
 
 A job (a stylization, a training run) is an iterator of
 :class:`~stylekit.progress.Progress` reports; :func:`stream_views` turns it
@@ -9,33 +9,25 @@ into the :class:`View` s a tab shows, following the session's stop button.
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 
-from ..errors import ImageError, MissingInputError
-from ..images import load_image
 from ..progress import Progress, RunControls
+from .sessions import RunSession
+from .words import duration, minutes  # noqa: F401  (moved to words; still importable here for the tests)
 
 if TYPE_CHECKING:
     from .turns import Ticket
 
-UPLOAD_MAX_BYTES = 20 * 2**20  # per uploaded file; also the server's upload limit
-UPLOAD_MAX_PIXELS = 40_000_000
 UPDATE_INTERVAL_S = 0.4  # at most one live update per this many seconds
 PLOT_MAX_POINTS = 200  # per loss curve
 GIF_FRAMES = 48  # at most this many frames in a progression GIF
 WAIT_UPDATE_S = 1.0  # how often a waiting job says where it stands
-PREVIEW_FILES = 3  # live previews kept on disk per session (the newest; the browser may still be fetching them)
 
 
 @dataclass
@@ -132,111 +124,6 @@ class LossHistory:
         return pd.DataFrame(records, columns=["step", "term", "log10 loss"])
 
 
-class RunSession:
-    """One browser session's jobs: its folder (under ``workspace``) and the running job's controls.
-
-    A fresh instance holds no resources, so the UI can deep-copy it per session;
-    ``close`` stops the job and removes the folder. Subclasses set
-    ``folder_prefix`` and how many runs' folders are kept (a per-session disk cap).
-    """
-
-    folder_prefix = "stylekit-session-"
-    runs_kept = 2  # the latest run, and the one before (its files may still be downloading)
-
-    def __init__(self, workspace: Path | None = None) -> None:
-        self.workspace = workspace  # None: the system's temp folder
-        self.folder: Path | None = None
-        self.controls: RunControls | None = None  # the running job's, if any
-        self.stop_requested = False
-        self.runs = 0
-        self.previews = 0
-        self.last_active = -math.inf  # when a job last ran (time.monotonic); a running job counts as now
-
-    @property
-    def busy(self) -> bool:
-        return self.controls is not None
-
-    def arm(self) -> None:
-        """Forget an earlier stop request (the start button was pressed)."""
-        self.stop_requested = False
-
-    def stop(self) -> None:
-        """End the job after its current step, or skip it if it has not started."""
-        self.stop_requested = True
-        if self.controls is not None:
-            self.controls.request_stop()
-
-    def _own_folder(self) -> Path:
-        if self.folder is None:
-            self.folder = Path(tempfile.mkdtemp(prefix=self.folder_prefix, dir=self.workspace))
-        return self.folder
-
-    def preview_file(self, image: np.ndarray) -> Path:
-        """``image`` as a JPEG in the session's folder, under a new name (so the browser never shows a cached
-        one); only the newest PREVIEW_FILES are kept, so a run's previews take a few files, not one each."""
-        folder = self._own_folder()
-        path = folder / f"preview-{self.previews}.jpg"
-        Image.fromarray(image).save(path, format="JPEG", quality=88)
-        (folder / f"preview-{self.previews - PREVIEW_FILES}.jpg").unlink(missing_ok=True)
-        self.previews += 1
-        return path
-
-    def new_run_folder(self) -> Path:
-        """An empty folder for the next run's files; the folders of runs older than ``runs_kept`` go."""
-        self._own_folder()
-        shutil.rmtree(self.folder / f"run-{self.runs + 1 - self.runs_kept}", ignore_errors=True)
-        self.runs += 1
-        folder = self.folder / f"run-{self.runs}"
-        folder.mkdir()
-        return folder
-
-    def close(self) -> None:
-        """Stop any job and delete the session's files."""
-        self.stop()
-        if self.folder is not None:
-            shutil.rmtree(self.folder, ignore_errors=True)
-            self.folder = None
-
-
-class ClientSessions:
-    """The sessions of each client (a browser tab, an API client), closed soon after it disconnects.
-
-    Gradio deletes a closed tab's state only an hour later. Here a disconnected client's sessions are
-    closed (their files deleted) once they have had no job for ``grace`` seconds; a client that comes
-    back in time (API clients reconnect at each call) keeps them.
-    """
-
-    def __init__(self, grace: float = 60.0, clock: Callable[[], float] = time.monotonic):
-        self.grace, self.clock = grace, clock
-        self._by_client: dict[str, list[RunSession]] = {}
-        self._lock = threading.Lock()
-
-    def add(self, client: str, session: RunSession) -> None:
-        with self._lock:
-            sessions = self._by_client.setdefault(client, [])
-            if session not in sessions:
-                sessions.append(session)
-
-    def disconnected(self, client: str) -> None:
-        """Close the client's sessions once none has had a job for ``grace`` seconds (checked again until then)."""
-        timer = threading.Timer(self.grace, self._close_if_idle, [client])
-        timer.daemon = True
-        timer.start()
-
-    def _close_if_idle(self, client: str) -> None:
-        with self._lock:
-            sessions = self._by_client.get(client, [])
-            if any(session.busy or self.clock() - session.last_active < self.grace for session in sessions):
-                sessions = None
-            else:
-                self._by_client.pop(client, None)
-        if sessions is None:
-            self.disconnected(client)
-            return
-        for session in sessions:
-            session.close()
-
-
 def stream_views(
     session: RunSession,
     controls: RunControls,
@@ -247,7 +134,11 @@ def stream_views(
 ) -> Iterator[View]:
     """Follow a job to its end as views: where it stands in line while it waits for its ``turn`` on the
     device, throttled progress while it runs, then the final view with its files. The turn is given up
-    at the end, whatever happens."""
+    at the end, whatever happens.
+
+    ``reports`` must be lazy (a generator not yet started): the job's work, and its clock, start at its
+    first report, asked for once the turn has come; time spent in line is not the job's.
+    """
     session.last_active = time.monotonic()
     try:
         while turn is not None and not session.stop_requested and not turn.wait(WAIT_UPDATE_S):
@@ -280,31 +171,3 @@ def _follow(reports: Iterator[Progress], display: Display, throttle: Throttle, t
             return
         if throttle.ready() or display.urgent(report):
             yield View(display.status(report), history.table(), display.image(report))
-
-
-def load_upload(label: str, source) -> Image.Image:
-    """Load an uploaded image within the upload limits; the error names the input."""
-    if source is None:
-        raise MissingInputError(f"add a {label} first")
-    try:
-        return load_image(source, max_pixels=UPLOAD_MAX_PIXELS, max_bytes=UPLOAD_MAX_BYTES)
-    except ImageError as error:
-        raise ImageError(f"{label}: {error}") from None
-
-
-def duration(seconds: float) -> str:
-    """``m:ss``; from an hour on, hours and minutes (see :func:`minutes`)."""
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else minutes(seconds)
-
-
-def minutes(seconds: float) -> str:
-    """A long time in whole minutes: ``14 min``, ``2 h 05 min``."""
-    hours, rest = divmod(max(1, round(seconds / 60)), 60)
-    return f"{hours} h {rest:02d} min" if hours else f"{rest} min"
-
-
-def sentence(text: str) -> str:
-    """A message as a sentence: capitalised, ending with a full stop."""
-    text = text[:1].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else f"{text}."

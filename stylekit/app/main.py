@@ -9,8 +9,8 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from .allocator import limit_malloc_arenas
-from .datasets import ZIP_UPLOAD_MAX_BYTES
-from .limits import RequestBodyLimit
+from .limits import LIMITS
+from .request_cap import RequestBodyLimit
 from .turns import Turns
 from .ui.common import forget_client
 from .ui.fast_tabs import build_fast_tabs
@@ -42,12 +42,12 @@ def build_app(concurrency_limit: int = 1, data_root: Path | None = None) -> gr.B
 
 def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int | None = None, share: bool = False,
            max_queue: int = 20, prevent_thread_lock: bool = False):
-    """Start the server (queued, uploads capped, malloc arenas capped); Gradio prints the URL."""
+    """Start the server (queued, request bodies capped, malloc arenas capped); Gradio prints the URL."""
     limit_malloc_arenas()
     demo.queue(max_size=max_queue)
     return demo.launch(
         server_name=host, server_port=port, share=share, prevent_thread_lock=prevent_thread_lock,
-        max_file_size=ZIP_UPLOAD_MAX_BYTES, theme=THEME, css=CSS,
+        max_file_size=LIMITS.uploads.upload_bytes, theme=THEME, css=CSS,
         app_kwargs={"middleware": [Middleware(RequestBodyLimit)]},
     )
 

@@ -8,16 +8,17 @@ fields and pass through unchanged, except the run length, which
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from PIL import Image
 
 from ..errors import MissingInputError
 from ..export import ProgressRecorder, write_gif
@@ -26,13 +27,18 @@ from ..fast.config import ApplyConfig, TrainConfig
 from ..fast.train import TrainProgress, train
 from ..progress import Outcome, RunControls
 from ..settings import Settings, setting, validate_fields
-from .datasets import offered_folder, unpack_photos
+from .allocator import release_memory
+from .datasets import Unpacked, offered_folder, unpack_photos
 from .gallery import shipped_models
-from .jobs import GIF_FRAMES, RunSession, Throttle, View, load_upload, sentence, stream_views
+from .jobs import GIF_FRAMES, Throttle, View, stream_views
+from .limits import LIMITS
+from .refusals import discarded_if_refused
+from .sessions import RunSession
 from .turns import Turns
+from .uploads import load_upload
+from .words import sentence
+from .workspace import disk_usage
 
-WEBCAM_MAX_SIDE = 320  # webcam frames are shrunk to this before stylizing, to keep up on a CPU
-PHOTO_MAX_SIDE = 1024  # uploaded photos likewise
 VALIDATE_EVERY = 10  # steps between validation images in the app (the plot and status update more often)
 _DEFAULTS = TrainConfig()
 
@@ -54,9 +60,21 @@ class TrainSettings(Settings):
         coerced = {name: TrainConfig.coerced(name, value) for name, value in values.items()}
         return cls(replace(cls().base, **coerced), length_unit, cls.coerced("length", length))
 
+    def check(self) -> None:
+        """Raise a one-line ConfigError for a value outside the app's limits or the settings' own rules."""
+        validate_fields(self)
+        limits = LIMITS.training
+        for bound, value in [
+            (limits.length(self.length_unit), self.length), (limits.size, self.base.size),
+            (limits.batch_size, self.base.batch_size), (limits.fraction, self.base.fraction),
+            (limits.style_weight, self.base.style_weight),
+        ]:
+            bound.check(value)
+        self.base.validate()
+
     def to_config(self, style: str, dataset: str, output: Path) -> TrainConfig:
         """The training settings for this style, photo folder and checkpoint path; raises ConfigError."""
-        validate_fields(self)
+        self.check()
         by_steps = self.length_unit == "steps"
         config = replace(
             self.base,
@@ -98,14 +116,30 @@ class FastSession(RunSession):
         return [*self.shipped, *self.trained]
 
     def model(self, choice: str | None, upload: str | None) -> FastModel:
-        """The uploaded model if any, else the chosen one; loaded once while unchanged."""
-        path = upload or self.trained.get(choice or "") or self.shipped.get(choice or "")
+        """The uploaded model if any, else the chosen one; loaded once while unchanged (a refused upload is
+        deleted)."""
+        label = choice if isinstance(choice, str) else ""
+        path = upload or self.trained.get(label) or self.shipped.get(label)
         if not path:
             raise MissingInputError("choose a model, or upload a .safetensors model")
         mtime = Path(path).stat().st_mtime if Path(path).exists() else 0.0
         if self._loaded is None or self._loaded[:2] != (path, mtime):
-            self._loaded = (path, mtime, load_model(path))
+            with discarded_if_refused(upload):
+                self._loaded = (path, mtime, load_model(path))
         return self._loaded[2]
+
+    @contextlib.contextmanager
+    def unpacked(self, archive: str) -> Iterator[Unpacked]:
+        """An uploaded zip of photos, unpacked in a new folder of the session's within the session's byte
+        quota (a refused zip is deleted); the photos are deleted when the block ends."""
+        quota_left = max(0, LIMITS.uploads.session_bytes - disk_usage(self._own_folder()))
+        scratch = Path(tempfile.mkdtemp(prefix="unpacked-", dir=self.folder))
+        try:
+            with discarded_if_refused(archive):
+                photos = unpack_photos(archive, scratch / "photos", quota_left)
+            yield photos
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def run_training(
@@ -118,25 +152,26 @@ def run_training(
 ) -> Iterator[View]:
     """Train after the ``style`` image on the chosen ``photos``, yielding throttled views.
 
-    Raises a UserError before the first view for anything the user can fix.
-    The last view carries the checkpoint and the GIF; a trained model is added
-    to ``session.trained`` (the oldest go with their run folders, see ``runs_kept``). Unpacked
-    photos are deleted when the run ends.
+    Raises a UserError before the first view for anything the user can fix, the settings checked
+    first; a refused upload is deleted. The last view carries the checkpoint and the GIF; a trained
+    model is added to ``session.trained`` (the oldest go with their run folders, see ``runs_kept``).
+    Unpacked photos are deleted, and memory handed back, when the run ends (or its photos are refused).
     """
-    load_upload("painting", style)
-    folder = session.new_run_folder()
-    dataset = photos.folder(folder / "photos")
+    settings.check()
+    with discarded_if_refused(style):
+        load_upload("painting", style)
     try:
-        name = Path(style).stem
-        controls = RunControls()
-        config = settings.to_config(style, str(dataset), folder / f"{name}.safetensors")
-        reports = train(config, controls)
-        display = _TrainingDisplay(session, name, folder)
-        turn = turns.join(None) if turns is not None else None  # its time shows once it runs
-        yield from stream_views(session, controls, iter(reports), display, throttle or Throttle(1.0), turn)
+        with photos.unpacked(session) as dataset:
+            name = Path(style).stem
+            folder = session.new_run_folder()
+            controls = RunControls()
+            config = settings.to_config(style, str(dataset.folder), folder / f"{name}.safetensors")
+            reports = train(config, controls)
+            display = _TrainingDisplay(session, name, folder, dataset.note())
+            turn = turns.join(None) if turns is not None else None  # its time shows once it runs
+            yield from stream_views(session, controls, iter(reports), display, throttle or Throttle(1.0), turn)
     finally:
-        if dataset.is_relative_to(folder):
-            shutil.rmtree(dataset, ignore_errors=True)
+        release_memory()
 
 
 @dataclass
@@ -147,12 +182,12 @@ class Photos:
     choice: str | None = None
     data_root: Path | None = None
 
-    def folder(self, unpack_to: Path) -> Path:
-        """The folder of photos to train on (an upload is unpacked to ``unpack_to``)."""
+    def unpacked(self, session: FastSession) -> contextlib.AbstractContextManager[Unpacked]:
+        """The photos to train on, for a block (an upload is unpacked in the ``session``'s folder until it ends)."""
         if self.archive:
-            return unpack_photos(self.archive, unpack_to)
+            return session.unpacked(self.archive)
         if self.choice:
-            return offered_folder(self.data_root, self.choice)
+            return contextlib.nullcontext(Unpacked(offered_folder(self.data_root, self.choice), 0))
         where = " or choose a photo folder" if self.data_root else ""
         raise MissingInputError(f"upload a zip of training photos{where} first")
 
@@ -162,8 +197,8 @@ class _TrainingDisplay:
 
     marks_steering = False
 
-    def __init__(self, session: FastSession, name: str, folder: Path):
-        self.session, self.name, self.folder = session, name, folder
+    def __init__(self, session: FastSession, name: str, folder: Path, note: str | None):
+        self.session, self.name, self.folder, self.note = session, name, folder, note
         self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)
 
     def record(self, report: TrainProgress) -> None:
@@ -193,30 +228,53 @@ class _TrainingDisplay:
         checkpoint = Path(report.checkpoint)
         self.session.trained[f"{self.name} · {report.step} steps (run {self.session.runs})"] = str(checkpoint)
         status = f"Done: {report.step} steps in {report.elapsed / 60:.1f} min ({report.images_per_second:.1f} images/s)."
-        if report.message:
-            status = f"{status} {sentence(report.message)}"
+        for note in (report.message, self.note):
+            if note:
+                status = f"{status} {sentence(note)}"
         warning = report.message if report.outcome is Outcome.DIVERGED else None
         return View(status, losses, self.image(report), (checkpoint, gif), warning)
 
 
+def apply_settings(strength: float, keep_colors: str) -> ApplyConfig:
+    """How a model is applied, from the widgets' values; a one-line ConfigError for a value out of bounds."""
+    LIMITS.instant.strength.check(strength)
+    config = ApplyConfig(strength=ApplyConfig.coerced("strength", strength), keep_colors=keep_colors)
+    config.validate()
+    return config
+
+
+class Stylized(NamedTuple):
+    image: np.ndarray
+    note: str | None  # how the input was changed on the way, worth telling
+
+
 def stylize_photo(
     session: FastSession, choice: str | None, upload: str | None, photo, strength: float, keep_colors: str
-) -> np.ndarray:
-    """Stylize an uploaded photo (shrunk to PHOTO_MAX_SIDE at most) with the chosen model."""
-    model = session.model(choice, upload)
-    image = load_upload("photo", photo)
-    return _stylize(model, image, PHOTO_MAX_SIDE, strength, keep_colors)
+) -> Stylized:
+    """Stylize an uploaded photo with the chosen model, at the instant tab's size at most (then with a note)."""
+    return _stylize(session, choice, upload, ("photo", photo), LIMITS.instant.photo_side, strength, keep_colors)
 
 
 def stylize_frame(
     session: FastSession, choice: str | None, upload: str | None, frame, strength: float, keep_colors: str
-) -> np.ndarray:
-    """Stylize one webcam frame (a file or an HxWx3 uint8 array), shrunk to WEBCAM_MAX_SIDE."""
+) -> Stylized:
+    """Stylize one webcam frame (a file or an HxWx3 uint8 array), shrunk to the webcam's size (no note)."""
+    stylized = _stylize(
+        session, choice, upload, ("webcam frame", frame), LIMITS.instant.webcam_side, strength, keep_colors
+    )
+    return stylized._replace(note=None)
+
+
+def _stylize(session: FastSession, choice: str | None, upload: str | None, source: tuple[str, Any], max_side: int,
+             strength: float, keep_colors: str) -> Stylized:
+    """Stylize ``source`` (its label and its file or pixels), the settings checked before any work."""
+    config = apply_settings(strength, keep_colors)
     model = session.model(choice, upload)
-    return _stylize(model, load_upload("webcam frame", frame), WEBCAM_MAX_SIDE, strength, keep_colors)
-
-
-def _stylize(model: FastModel, image: Image.Image, max_side: int, strength: float, keep_colors: str) -> np.ndarray:
-    size = max_side if max(image.size) > max_side else None
-    config = ApplyConfig(strength=ApplyConfig.coerced("strength", strength), keep_colors=keep_colors, size=size)
-    return stylize_image(model, image, config)
+    label, image = source
+    with discarded_if_refused(image if isinstance(image, str) else None):
+        image = load_upload(label, image)
+    note = None
+    if max(image.size) > max_side:
+        config = replace(config, size=max_side)
+        note = f"the {label} ({image.width}x{image.height}) was stylized at {max_side} px, the most here"
+    return Stylized(stylize_image(model, image, config), note)

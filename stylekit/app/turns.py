@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .jobs import duration
+from .words import duration, ordinal
 
 
 class Turns:
@@ -86,8 +86,3 @@ class Ticket:
         """Give up the place or the turn (the job ended, failed or was stopped)."""
         self.turns._leave(self)
 
-
-def ordinal(number: int) -> str:
-    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
-    suffix = "th" if 11 <= number % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"

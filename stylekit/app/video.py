@@ -6,24 +6,23 @@ Free of Gradio like :mod:`.training`; ``ui/fast_tabs.py`` forwards the widget va
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import ImageError, MissingInputError, SizeLimitError
-from ..fast.config import ApplyConfig, VideoConfig
+from ..fast.config import VideoConfig
 from ..fast.video import VideoInfo, VideoProgress, probe_video, stylize_video
 from ..progress import Outcome, RunControls
-from .datasets import ZIP_UPLOAD_MAX_BYTES
-from .jobs import RunSession, Throttle, View, duration, sentence, stream_views
-from .training import FastSession
+from .allocator import release_memory
+from .jobs import Throttle, View, stream_views
+from .limits import LIMITS, in_words
+from .refusals import discarded_if_refused
+from .sessions import RunSession
+from .training import FastSession, apply_settings
 from .turns import Turns
-
-VIDEO_MAX_BYTES = ZIP_UPLOAD_MAX_BYTES  # the server's upload limit
-VIDEO_MAX_SECONDS = 60
-VIDEO_MAX_FRAMES = 2000
-VIDEO_MAX_PIXELS = 3840 * 2160  # per input frame (4K UHD)
-VIDEO_MAX_SIDE = 512  # output frames are shrunk to this: 2000 frames take about 80 s on a 2-core CPU
+from .words import duration, sentence
 
 
 class VideoSession(RunSession):
@@ -40,20 +39,23 @@ def check_video(path: str | None) -> VideoInfo:
     """What ffmpeg says of an uploaded video, within the upload limits; a one-line UserError otherwise."""
     if path is None:
         raise MissingInputError("add a video first")
-    if Path(path).stat().st_size > VIDEO_MAX_BYTES:
-        raise SizeLimitError(f"the video is over {VIDEO_MAX_BYTES // 2**20} MB; upload a shorter or smaller clip")
+    limits = LIMITS.video
+    if Path(path).stat().st_size > LIMITS.uploads.upload_bytes:
+        raise SizeLimitError(
+            f"the video is over {in_words(LIMITS.uploads.upload_bytes)}; upload a shorter or smaller clip"
+        )
     try:
         info = probe_video(path)
     except ImageError as error:
         raise ImageError(f"video: {error}") from None
     seconds = info.frames / info.fps
-    if seconds > VIDEO_MAX_SECONDS or info.frames > VIDEO_MAX_FRAMES:
+    if seconds > limits.seconds or info.frames > limits.frames:
         raise SizeLimitError(
             f"the video is too long ({info.frames} frames, {duration(seconds)}): stylize at most "
-            f"{VIDEO_MAX_SECONDS} s and {VIDEO_MAX_FRAMES} frames; trim it first"
+            f"{limits.seconds} s and {limits.frames} frames; trim it first"
         )
     width, height = info.size
-    if width * height > VIDEO_MAX_PIXELS:
+    if width * height > limits.frame_pixels:
         raise SizeLimitError(f"the video's frames are too large ({width}x{height}); at most 4K (3840x2160)")
     return info
 
@@ -71,28 +73,38 @@ def run_video(
     """Stylize the uploaded video ``source`` with the chosen model, yielding throttled views.
 
     ``settings``: strength, keep colours, steady. Raises a UserError before the first view for anything
-    the user can fix. The last view carries the MP4 (as the image and the download); a stop keeps the
-    frames done so far.
+    the user can fix, the settings checked first; a refused upload is deleted. The last view carries the
+    MP4 (as the image and the download); a stop keeps the frames done so far. Memory is handed back
+    when it ends.
     """
     strength, keep_colors, steady = settings
-    model = model_session.model(choice, upload)
-    info = check_video(source)
-    config = ApplyConfig(
-        strength=ApplyConfig.coerced("strength", strength), keep_colors=keep_colors,
-        size=VIDEO_MAX_SIDE if max(info.size) > VIDEO_MAX_SIDE else None,
-    )
+    config = apply_settings(strength, keep_colors)
+    LIMITS.video.steady.check(steady)
     video = VideoConfig(steady=VideoConfig.coerced("steady", steady))
+    model = model_session.model(choice, upload)
+    with discarded_if_refused(source):
+        info = check_video(source)
+    side = LIMITS.video.side
+    shrunk = max(info.size) > side
+    config = replace(config, size=side if shrunk else None)
     output = session.new_run_folder() / f"{Path(source).stem}-stylized.mp4"
     controls = RunControls()
     reports = stylize_video(model, source, output, config, video, controls)
     turn = turns.join(info.frames / 25) if turns is not None else None  # about 25 frames/s at 512 px on a CPU
-    yield from stream_views(session, controls, reports, _VideoDisplay(), throttle or Throttle(), turn)
+    display = _VideoDisplay(f"frames stylized at {side} px, the most here" if shrunk else None)
+    try:
+        yield from stream_views(session, controls, reports, display, throttle or Throttle(), turn)
+    finally:
+        release_memory()
 
 
 class _VideoDisplay:
     """How a video run is shown: a status line per update, then the MP4."""
 
     marks_steering = False
+
+    def __init__(self, note: str | None) -> None:
+        self.note = note  # how the frames were changed on the way
 
     def record(self, report: VideoProgress) -> None:
         pass
@@ -117,4 +129,6 @@ class _VideoDisplay:
         status = f"Done: {report.step} frames in {speed}."
         if report.outcome is Outcome.STOPPED:
             status = f"{sentence(report.message)} Took {speed}."
+        if self.note:
+            status = f"{status} {sentence(self.note)}"
         return View(status, None, video, (video,))

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..errors import MissingInputError
+from ..errors import ConfigError, MissingInputError, OutputError
 from ..export import ProgressRecorder, save_png, write_gif
 from ..fast.apply import load_model, stylize_folder, stylize_image
 from ..fast.config import ApplyConfig, TrainConfig, VideoConfig
@@ -43,8 +43,8 @@ def add_parser(subparsers) -> None:
     )
     apply_parser.add_argument(
         "-o", "--output",
-        help="output PNG (default stylized.png), output MP4 for a video (default stylized.mp4), "
-        "or output folder for a folder input",
+        help="output PNG (default stylized.png), output MP4 for a video (default stylized.mp4) or for "
+        "an animated GIF's frames (-o NAME.mp4), or output folder for a folder input",
     )
     add_setting_options(apply_parser, ApplyConfig)
     add_setting_options(apply_parser, VideoConfig)
@@ -69,10 +69,12 @@ def run_train(args: argparse.Namespace) -> int:
         final = follow(run, _describe, show_bar=main_process, on_report=record)
     if not main_process:
         return 0
-    if final.message:
+    if final.message and not final.save_failed:
         print(final.message, file=sys.stderr)
     if recorder is not None and len(recorder):
         write_all([(functools.partial(write_gif, frames=recorder.frames), args.gif)])
+    if final.save_failed:  # the message names the last good checkpoint
+        raise OutputError(final.message)
     print(
         f"wrote {final.checkpoint} after {final.step} steps "
         f"({final.elapsed:.0f} s, {final.images_per_second:.1f} images/s)"
@@ -96,13 +98,13 @@ def run_apply(args: argparse.Namespace) -> int:
         raise MissingInputError(f"input not found: {source}")
     if source.is_dir() and not args.output:
         raise MissingInputError("a folder input needs an output folder: -o OUTPUT_DIR")
-    if source.suffix.lower() in VIDEO_SUFFIXES and source.is_file():
+    if source.is_file() and _as_video(source, args.output):
         return _apply_video(args, config, source)
     output = args.output or "stylized.png"
     if source.is_dir():
         check_output_folder(output, "-o")
     else:
-        check_output(output, "-o")
+        _check_photo_output(source, output)
     model = load_model(args.model, config.device)
     if source.is_dir():
         report = stylize_folder(model, source, args.output, config)
@@ -114,6 +116,25 @@ def run_apply(args: argparse.Namespace) -> int:
     write_all([(functools.partial(save_png, result, settings=model.settings(config)), output)])
     print(f"wrote {output} ({result.shape[1]}x{result.shape[0]})")
     return 0
+
+
+def _as_video(source: Path, output: str | None) -> bool:
+    """Whether ``source`` is stylized frame by frame into an MP4: a video, or a GIF given ``-o *.mp4``."""
+    kind = source.suffix.lower()
+    return kind in VIDEO_SUFFIXES or (kind == ".gif" and Path(output or "").suffix.lower() == ".mp4")
+
+
+def _check_photo_output(source: Path, output: str) -> None:
+    """Raise ConfigError unless a PNG can be written at ``output``, a name that does not promise a video or GIF."""
+    suffix = Path(output).suffix.lower()
+    if suffix in VIDEO_SUFFIXES | {".gif"}:
+        if source.suffix.lower() == ".gif":
+            raise ConfigError(
+                f"-o {output}: a GIF is stylized to a PNG of its first frame or an MP4 of all its frames; "
+                "name it *.png or *.mp4"
+            )
+        raise ConfigError(f"-o {output}: a photo is stylized to a PNG; name it *.png")
+    check_output(output, "-o")
 
 
 def _apply_video(args: argparse.Namespace, config: ApplyConfig, source: Path) -> int:

@@ -1,8 +1,9 @@
 """Output files of a command: checked before the work starts, and never lost after it.
 
-A file that still cannot be written where asked (a full disk, a folder gone
-meanwhile) is written to the system's temporary folder instead, and the
-command ends with one error naming where it went.
+Every file is replaced atomically, so a failed write leaves a previous file
+as it was. A file that still cannot be written where asked (a full disk, a
+folder gone meanwhile) is written to the system's temporary folder instead,
+and the command ends with one error naming where it went.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import ConfigError, OutputError
+from ..errors import ConfigError, OutputError, WriteError
 
 
 def check_output(path: str | os.PathLike | None, flag: str) -> None:
@@ -43,7 +44,8 @@ def check_output_folder(path: str | os.PathLike, flag: str) -> None:
 def write_all(writes: list[tuple[Callable[[str], None], str | None]]) -> None:
     """Call each ``write(path)`` (a None path is skipped), then raise OutputError naming any file kept elsewhere.
 
-    A write that fails with OSError is retried on a new file in the temporary folder.
+    Each write replaces its file atomically (:func:`stylekit.atomic.atomic_write`); one that fails with
+    WriteError is retried on a new file in the temporary folder.
     """
     failures = [note for write, path in writes if path is not None and (note := _write_or_keep(write, path))]
     if failures:
@@ -55,15 +57,16 @@ def _write_or_keep(write: Callable[[str], None], path: str) -> str | None:
     try:
         write(path)
         return None
-    except OSError as error:
-        reason = error.strerror or str(error)
+    except WriteError as error:
+        failed = error.what
     fallback = None
     try:
         descriptor, fallback = tempfile.mkstemp(prefix=f"{Path(path).stem}-", suffix=Path(path).suffix)
         os.close(descriptor)
         write(fallback)
-    except OSError as error:
+    except (OSError, WriteError) as error:
         if fallback is not None:
             os.remove(fallback)
-        return f"could not write {path} ({reason}), nor a copy in {tempfile.gettempdir()} ({error.strerror or error})"
-    return f"could not write {path} ({reason}); kept it as {fallback} instead"
+        reason = error.reason if isinstance(error, WriteError) else error.strerror or error
+        return f"{failed}; nor could a copy be kept in {tempfile.gettempdir()} ({reason})"
+    return f"{failed}; kept it as {fallback} instead"

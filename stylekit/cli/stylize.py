@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+import numpy as np
 from PIL import Image
 
 from ..config import StyleConfig
@@ -20,6 +21,7 @@ from ..engine import Controls, StylizeProgress, stylize
 from ..errors import ConfigError, MissingInputError
 from ..estimate import megapixel_steps, run_seconds
 from ..export import ProgressRecorder, require_mp4, save_png, write_gif, write_mp4
+from ..images import fitted_size, load_image
 from ..regions import KEEP, colour_hex, parse_colour
 from ..vgg import layer_names
 from .options import add_setting_options, settings_from_args
@@ -71,6 +73,7 @@ def run_stylize(args: argparse.Namespace) -> int:
         _announce(config, args.content)
     with stop_on_first_interrupt(controls, "the latest image"):
         final = follow(reports, _describe, show_bar=not args.json, on_report=record)
+    final = _at_full_size(final, config, args.content)
     if recorder is not None and (not recorder.steps or recorder.steps[-1] != final.step):
         recorder.add(final.step, final.result, force=True)
     frames = recorder.frames if recorder is not None else []
@@ -83,6 +86,20 @@ def run_stylize(args: argparse.Namespace) -> int:
     ])
     _report(args, final)
     return 0
+
+
+def _at_full_size(final: StylizeProgress, config: StyleConfig, content: str) -> StylizeProgress:
+    """The last report with its result at the size asked for: a run stopped at a coarse scale is upscaled
+    (bicubic) to it, and its message says so."""
+    if max(final.size) >= config.size:
+        return final
+    photo_size = load_image(content).size
+    full = fitted_size(photo_size, config.size, min_side=min(final.size))  # a side stretched stays stretched
+    result = np.asarray(Image.fromarray(final.result).resize(full, Image.Resampling.BICUBIC))
+    coarse = f"{final.size[0]}x{final.size[1]}"
+    note = f"stopped at a coarse scale ({coarse}): saved that picture upscaled to {full[0]}x{full[1]}, so it looks soft"
+    message = f"{final.message}; {note}" if final.message else note
+    return dataclasses.replace(final, result=result, preview=result, size=full, message=message)
 
 
 def _paintings(args: argparse.Namespace) -> tuple[list[str], list[dict]]:

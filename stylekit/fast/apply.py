@@ -11,10 +11,10 @@ import torch
 from torch import Tensor
 
 from ..color import match_color_statistics, with_chroma_of
-from ..devices import resolve_device, uses_bf16
-from ..errors import ImageError
+from ..devices import check_size, resolve_device, uses_bf16
+from ..errors import ImageError, SizeLimitError, WriteError
 from ..export import save_png
-from ..images import ImageSource, image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from ..images import ImageSource, fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from .checkpoint import Checkpoint, load_weights, read_checkpoint
 from .config import ApplyConfig
 from .data import IMAGE_SUFFIXES
@@ -72,9 +72,13 @@ def load_model(path: str | os.PathLike, device: str = "auto") -> FastModel:
 
 
 def stylize_image(model: FastModel, source: ImageSource, config: ApplyConfig) -> np.ndarray:
-    """Stylize a photo (path, bytes, PIL image or array) to HxWx3 uint8, at its own size unless config.size."""
+    """Stylize a photo (path, bytes, PIL image or array) to HxWx3 uint8, at its own size unless config.size.
+
+    SizeLimitError, before any work, for an output larger than the device's memory holds.
+    """
     config.validate()
     image = load_image(source)
+    check_size(*(fitted_size(image.size, config.size) if config.size else image.size), model.device)
     if config.size is not None:
         image = resize_to_longest(image, config.size)
     return tensor_to_array(model.stylize_tensor(image_to_tensor(image), config))
@@ -99,23 +103,18 @@ def stylize_folder(
 ) -> FolderReport:
     """Stylize every image directly inside ``input_dir`` into ``output_dir`` as ``<name>.png``.
 
-    Unreadable files, and outputs that cannot be written, are skipped and reported, not fatal.
+    Unreadable or too large photos, and outputs that cannot be written, are skipped and reported, not fatal.
     """
     config.validate()
     source, target = Path(input_dir), Path(output_dir)
     target.mkdir(parents=True, exist_ok=True)
     report = FolderReport()
     for path in sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES):
-        try:
-            result = stylize_image(model, path, config)
-        except ImageError as error:
-            report.skipped[str(path)] = str(error)
-            continue
         out = target / f"{path.stem}.png"
         try:
-            save_png(result, out, model.settings(config))
-        except OSError as error:
-            report.skipped[str(path)] = f"could not write {out} ({error.strerror or error})"
+            save_png(stylize_image(model, path, config), out, model.settings(config))
+        except (ImageError, SizeLimitError, WriteError) as error:
+            report.skipped[str(path)] = str(error)
             continue
         report.written.append(out)
     return report

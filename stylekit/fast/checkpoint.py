@@ -21,10 +21,12 @@ from pathlib import Path
 import torch
 from PIL import Image
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import save_file
+from safetensors.torch import save
 from torch import Tensor, nn
 
-from ..errors import ModelFileError
+from ..atomic import atomic_write
+from ..errors import ImageError, ModelFileError
+from ..images import load_image
 from .network import ARCHITECTURE, NetworkShape, TransformerNet
 
 FORMAT = "stylekit-fast"
@@ -61,8 +63,9 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     dtype: torch.dtype | None = None,
 ) -> None:
-    """Write ``net`` (and Adam's state when given) atomically to ``path``; ``dtype``: store the
-    floating-point weights in it (e.g. torch.float16) instead of their own."""
+    """Write ``net`` (and Adam's state when given) to ``path``, replacing it atomically (WriteError when that
+    fails, leaving a previous file as it was); ``dtype``: store the floating-point weights in it (e.g.
+    torch.float16) instead of their own."""
     tensors = {
         f"net.{k}": v.to(dtype) if dtype and v.is_floating_point() else v for k, v in net.state_dict().items()
     }
@@ -76,10 +79,9 @@ def save_checkpoint(
         buffer = io.BytesIO()
         thumbnail.save(buffer, format="PNG")
         metadata["style_thumbnail"] = base64.b64encode(buffer.getvalue()).decode("ascii")
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    save_file({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, partial, metadata=metadata)
-    os.replace(partial, path)
+    encoded = save({k: v.detach().cpu().contiguous() for k, v in tensors.items()}, metadata=metadata)
+    with atomic_write(path) as partial:  # written by Python, whose OSError says why a write failed
+        partial.write_bytes(encoded)
 
 
 def read_checkpoint(path: str | os.PathLike, with_optimizer: bool = False) -> Checkpoint:
@@ -122,8 +124,18 @@ def export_half(source: str | os.PathLike, target: str | os.PathLike) -> None:
     checkpoint = read_checkpoint(source)
     net = TransformerNet(checkpoint.network)
     load_weights(net, checkpoint)
-    thumbnail = Image.open(io.BytesIO(checkpoint.thumbnail_png)) if checkpoint.thumbnail_png else None
+    thumbnail = _thumbnail(checkpoint.thumbnail_png)
     save_checkpoint(target, net, checkpoint.info, thumbnail, dtype=torch.float16)
+
+
+def _thumbnail(png: bytes | None) -> Image.Image | None:
+    """The style thumbnail, loaded with the checks of any image (None: none, or not a usable image)."""
+    if png is None:
+        return None
+    try:
+        return load_image(png, max_pixels=4 * THUMBNAIL_SIDE**2)
+    except ImageError:
+        return None
 
 
 def _read_info(name: str, text: str) -> dict:
@@ -175,11 +187,35 @@ def check_safetensors_header(path: str | os.PathLike) -> None:
 
 
 def load_weights(net: nn.Module, checkpoint: Checkpoint) -> None:
-    """Copy a checkpoint's weights into ``net``, with a clear error on any mismatch."""
-    try:
-        net.load_state_dict(checkpoint.weights, strict=True)
-    except RuntimeError as error:
-        raise ModelFileError(f"the model's weights do not fit this network ({error})") from error
+    """Copy a checkpoint's weights into ``net``; ModelFileError, in one line, for weights of another shape
+    or that are not finite."""
+    expected = {name: tuple(tensor.shape) for name, tensor in net.state_dict().items()}
+    found = {name: tuple(tensor.shape) for name, tensor in checkpoint.weights.items()}
+    if found != expected:
+        raise ModelFileError(
+            "this model file is not a stylekit fast network of the expected shape "
+            f"({_shape_difference(expected, found)}); choose a model made by `stylekit fast train`"
+        )
+    if not all(torch.isfinite(tensor).all() for tensor in checkpoint.weights.values() if tensor.is_floating_point()):
+        raise ModelFileError("this model holds non-finite weights (NaN or infinity); retrain it")
+    net.load_state_dict(checkpoint.weights, strict=True)
+
+
+def _shape_difference(expected: dict[str, tuple], found: dict[str, tuple]) -> str:
+    """How a network's weights differ from the expected ones, with the first example of each kind."""
+    missing = [name for name in expected if name not in found]
+    extra = [name for name in found if name not in expected]
+    resized = [name for name in expected if name in found and found[name] != expected[name]]
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} weight(s) missing, e.g. {missing[0]}")
+    if extra:
+        parts.append(f"{len(extra)} unexpected, e.g. {extra[0]}")
+    if resized:
+        name = resized[0]
+        shape, wanted = ("x".join(map(str, sizes[name])) or "a scalar" for sizes in (found, expected))
+        parts.append(f"{len(resized)} of another size, e.g. {name} is {shape}, not {wanted}")
+    return "; ".join(parts)
 
 
 def _adam_tensors(net: nn.Module, optimizer: torch.optim.Optimizer) -> dict[str, Tensor]:

@@ -9,6 +9,8 @@ from ..settings import Settings, setting, validate_fields
 from ..vgg import BACKBONES
 from .network import NETWORKS, NetworkName
 
+MAX_SIDE = 10**6  # far beyond what any memory holds (devices.py refuses sizes that do not fit): larger is a typo
+
 # Perceptual loss layers per backbone: (content layers, style layers).
 # VGG16 follows Johnson et al.'s reference code; VGG19 takes the same places
 # (the last ReLU of blocks 1-4).
@@ -51,8 +53,10 @@ class TrainConfig(Settings):
     steps: int | None = setting(None, help="train exactly this many steps in all (overrides epochs)", minimum=1)
     fraction: float = setting(1.0, help="use this share of the dataset's images", positive=True, maximum=1)
     batch_size: int = setting(4, help="photos per step", minimum=1)
-    size: int = setting(256, help="training crop side, px", minimum=16)
-    style_size: int | None = setting(None, help="longest side of the style image, px (default: size)", minimum=16)
+    size: int = setting(256, help="training crop side, px", minimum=16, maximum=MAX_SIDE)
+    style_size: int | None = setting(
+        None, help="longest side of the style image, px (default: size)", minimum=16, maximum=MAX_SIDE
+    )
     content_weight: float = setting(1.0, help="how much of each photo's structure stays", minimum=0)
     style_weight: float = setting(2.0, help="how strongly the painting's texture is imposed", minimum=0)
     tv_weight: float = setting(1e-4, help="smoothness (total variation) weight", minimum=0)
@@ -69,7 +73,7 @@ class TrainConfig(Settings):
     device: str = setting("auto", help="auto, cpu, cuda, mps")
     resume: str | None = setting(None, help="continue from this checkpoint (weights, Adam state and step count)")
     val_image: str | None = setting(None, help="image to follow during training (default: the dataset's first)")
-    val_size: int = setting(256, help="longest side of the validation image, px", minimum=16)
+    val_size: int = setting(256, help="longest side of the validation image, px", minimum=16, maximum=MAX_SIDE)
     val_every: int = setting(50, help="validate every N steps", minimum=1)
     checkpoint_every: int = setting(1000, help="save every N steps", minimum=1)
 
@@ -95,7 +99,9 @@ class ApplyConfig(Settings):
         "none", help="keep the photo's colours: luminance-only, or the output recoloured to the photo's statistics",
         choices=KEEP_COLORS,
     )
-    size: int | None = setting(None, help="longest side of the output, px (default: the photo's own size)", minimum=1)
+    size: int | None = setting(
+        None, help="longest side of the output, px (default: the photo's own size)", minimum=1, maximum=MAX_SIDE
+    )
     device: str = setting("auto", help="auto, cpu, cuda, mps")
 
     def validate(self) -> None:

@@ -1,8 +1,8 @@
 """Training images: a folder of photos as random square crops, and the sampler that shares them out.
 
-Unreadable files do not stop training: a sample whose file fails is replaced
-by the next readable file, and the failed paths travel with the batch so the
-training loop can count them.
+Unusable photos (unreadable, or thinner than MIN_SIDE) do not stop training:
+a sample whose file fails is replaced by the next usable file, and the failed
+paths travel with the batch so the training loop can count them.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..errors import ConfigError
 from ..images import ImageError, image_to_tensor, load_image
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png"})
+MIN_SIDE = 16  # photos thinner than this are skipped: every crop of them would be a smear
 
 
 def find_images(folder: str | os.PathLike, fraction: float = 1.0, seed: int = 0) -> list[Path]:
@@ -73,24 +74,28 @@ class CropDataset(Dataset):
         for offset in range(len(self.files)):
             position = (index + offset) % len(self.files)
             try:
-                image = load_image(self.files[position])
+                crop = self._crop(load_image(self.files[position]))
             except ImageError:
                 failed.append(str(self.files[position]))
                 continue
-            return Sample(self._crop(image), position, tuple(failed))
-        raise ImageError(f"none of the {len(self.files)} dataset images could be read")
+            return Sample(crop, position, tuple(failed))
+        raise ImageError(
+            f"none of the {len(self.files)} dataset images could be used (unreadable, or thinner than {MIN_SIDE} px)"
+        )
 
     def _crop(self, image: Image.Image) -> Tensor:
+        """A random square of the photo scaled to short side ``size``; only that square is resampled, so a
+        long thin photo costs no more than any other. ImageError for a photo too thin to train on."""
         width, height = image.size
+        if min(width, height) < MIN_SIDE:
+            raise ImageError(f"the photo is {width}x{height} pixels, thinner than the {MIN_SIDE} px training needs")
         scale = self.size / min(width, height)
-        resized = image.resize(
-            (max(self.size, round(width * scale)), max(self.size, round(height * scale))),
-            Image.Resampling.BILINEAR,
-            reducing_gap=3.0,
-        )
-        left = int(torch.randint(resized.width - self.size + 1, ()).item())
-        top = int(torch.randint(resized.height - self.size + 1, ()).item())
-        crop = resized.crop((left, top, left + self.size, top + self.size))
+        scaled_width, scaled_height = max(self.size, round(width * scale)), max(self.size, round(height * scale))
+        left = int(torch.randint(scaled_width - self.size + 1, ()).item())
+        top = int(torch.randint(scaled_height - self.size + 1, ()).item())
+        across, down = scaled_width / width, scaled_height / height
+        box = (left / across, top / down, (left + self.size) / across, (top + self.size) / down)
+        crop = image.resize((self.size, self.size), Image.Resampling.BILINEAR, box=box, reducing_gap=3.0)
         if torch.rand(()) < 0.5:
             crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
         return image_to_tensor(crop)[0]

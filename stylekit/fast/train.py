@@ -24,9 +24,9 @@ from torch import Tensor
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader
 
-from ..devices import resolve_device
-from ..errors import ConfigError, ImageError
-from ..images import image_to_tensor, load_image, resize_to_longest, tensor_to_array
+from ..devices import check_size, check_training_size, resolve_device
+from ..errors import ConfigError, ImageError, OutputError, WriteError
+from ..images import fitted_size, image_to_tensor, load_image, resize_to_longest, tensor_to_array
 from ..progress import Losses, Outcome, Progress, RunControls
 from ..vgg import load_backbone
 from . import distributed
@@ -48,8 +48,9 @@ class TrainProgress(Progress):
     num_epochs: int
     images_per_second: float
     validation: tuple[np.ndarray, np.ndarray] | None = None  # (input, output) uint8 RGB, rank 0 only
-    skipped_files: int = 0  # unreadable dataset files met so far (this process)
-    checkpoint: str | None = None  # path written at this step
+    skipped_files: int = 0  # unusable dataset files met so far (this process)
+    checkpoint: str | None = None  # path written at this step; on the last report, the last good checkpoint
+    save_failed: bool = False  # on the last report: a checkpoint could not be saved and the run stopped there
 
 
 def train(config: TrainConfig, controls: RunControls | None = None) -> "TrainingRun":
@@ -86,6 +87,7 @@ class TrainingRun:
     def _set_up(self) -> None:
         config, world = self.config, self.world
         self.device = distributed.local_device(resolve_device(config.device), world)
+        check_training_size(config.size, config.batch_size, self.device)
         cuda = self.device.type == "cuda"
         self.amp = cuda  # bf16 autocast needs no loss scaling
         # The network runs in channels_last everywhere: faster convolutions on GPUs, and on CPUs too.
@@ -94,7 +96,10 @@ class TrainingRun:
 
         files = find_images(config.dataset, config.fraction, config.seed)
         self.style_image = load_image(config.style)
+        style_side = config.style_size or config.size
+        check_size(*fitted_size(self.style_image.size, style_side), self.device, "the style image", "style size")
         val = load_image(config.val_image) if config.val_image else _first_readable_image(files)
+        check_size(*fitted_size(val.size, config.val_size), self.device, "the validation image", "validation size")
         self.val_input = image_to_tensor(resize_to_longest(val, config.val_size), self.device)
         self.val_input_array = tensor_to_array(self.val_input)
 
@@ -117,7 +122,7 @@ class TrainingRun:
         if world.distributed:
             self.model = DistributedDataParallel(self.net, device_ids=[self.device.index] if cuda else None)
 
-        style = image_to_tensor(resize_to_longest(self.style_image, config.style_size or config.size), self.device)
+        style = image_to_tensor(resize_to_longest(self.style_image, style_side), self.device)
         content_layers, style_layers = config.layers
         self.loss = PerceptualLoss(
             load_backbone(config.backbone, "max", str(self.device)),
@@ -141,6 +146,8 @@ class TrainingRun:
         self.per_epoch = batches_per_epoch(len(files), config.batch_size, world.size)
         self.total = config.steps or config.epochs * self.per_epoch
         self.failed: set[str] = set()
+        self.saved_step: int | None = None  # the step of the last checkpoint written by this run
+        self.save_error: WriteError | None = None  # why the latest checkpoint could not be written
 
     # ----- one step ---------------------------------------------------------
     def _forward_backward(self, images: Tensor) -> Losses:
@@ -171,7 +178,9 @@ class TrainingRun:
         return self.val_input_array, tensor_to_array(output)
 
     def _save(self, step: int, losses: Losses) -> str | None:
-        if not (self.world.is_main and self.config.output):
+        """Write the checkpoint of ``step``; None when this process writes none, or the write failed (then
+        ``save_error`` says why, the previous file stays as it was and the run stops at the next step)."""
+        if not (self.world.is_main and self.config.output) or self.save_error is not None:
             return None
         info = {
             "settings": _without_paths(self.config.to_dict()),
@@ -180,8 +189,23 @@ class TrainingRun:
             "losses": vars(losses),
             "world_size": self.world.size,
         }
-        save_checkpoint(self.config.output, self.net, info, self.style_image, self.optimizer)
+        try:
+            save_checkpoint(self.config.output, self.net, info, self.style_image, self.optimizer)
+        except WriteError as error:
+            self.save_error = error
+            return None
+        self.saved_step = step
         return self.config.output
+
+    def _save_failure(self, step: int) -> str:
+        """What a failed save means, in one line; OutputError when no checkpoint of this run was kept."""
+        error = self.save_error
+        failed = f"training stopped at step {step}: could not save its checkpoint to {error.path} ({error.reason})"
+        if self.saved_step is None:
+            unchanged = "; the previous file there is unchanged" if error.previous else ""
+            raise OutputError(f"{failed}, and no earlier checkpoint of this run was saved{unchanged}; {error.advice}")
+        kept = f"the last good one, of step {self.saved_step}, is still there"
+        return f"{failed}; {kept}. Free some space, then resume from it"
 
     # ----- the run ----------------------------------------------------------
     def __iter__(self) -> Iterator[TrainProgress]:
@@ -201,7 +225,8 @@ class TrainingRun:
             for batch in self.loader:
                 self.failed |= batch.failed
                 new_losses = self._forward_backward(batch.images)
-                diverged, stop = self._agree(not math.isfinite(new_losses.total), self.controls.stop)
+                stop_asked = self.controls.stop or self.save_error is not None
+                diverged, stop = self._agree(not math.isfinite(new_losses.total), stop_asked)
                 if diverged:
                     outcome = Outcome.DIVERGED
                     message = (
@@ -233,8 +258,15 @@ class TrainingRun:
                 if step >= self.total or stop:
                     break
         elapsed = time.perf_counter() - start
+        checkpoint = self._save(step, losses)
+        if self.save_error is not None:  # the last good checkpoint stays, unchanged, where it was written
+            failure, checkpoint = self._save_failure(step), self.config.output
+            if outcome is Outcome.DIVERGED:
+                message = f"{message}; {failure}"
+            else:
+                outcome, message = Outcome.STOPPED, failure
         if self.failed:
-            skipped = f"skipped {len(self.failed)} unreadable image file(s)"
+            skipped = f"skipped {len(self.failed)} unusable image file(s) (unreadable, or too thin)"
             message = f"{message}; {skipped}" if message else skipped
         yield TrainProgress(
             step=step,
@@ -247,7 +279,8 @@ class TrainingRun:
             eta_seconds=0.0,
             validation=self._validate(),
             skipped_files=len(self.failed),
-            checkpoint=self._save(step, losses),
+            checkpoint=checkpoint,
+            save_failed=self.save_error is not None,
             outcome=outcome,
             message=message,
         )

@@ -21,7 +21,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ..atomic import atomic_write
+from ..devices import check_size
 from ..errors import ConfigError, ExportUnavailable, ImageError, MissingInputError
+from ..export import check_video_written
 from ..images import fitted_size, image_to_tensor, tensor_to_array
 from ..progress import Losses, Outcome, Progress, RunControls
 from .apply import FastModel
@@ -207,6 +210,7 @@ def stylize_video(
     info = probe_video(source)
     width, height = fitted_size(info.size, config.size) if config.size else info.size
     size = (max(2, round(width / 2) * 2), max(2, round(height / 2) * 2))
+    check_size(*size, model.device, "each frame")
     return _run(stylizer, Path(source), Path(output), info, size, controls)
 
 
@@ -223,30 +227,30 @@ def _run(
         next(reader)  # the metadata
     finally:
         quiet.setLevel(level)
-    partial = output.with_name(output.name + ".partial")
-    writer = video_writer(partial, size, info.fps, source if info.has_audio else None)
-    start, done, outcome, complete = time.perf_counter(), 0, Outcome.FINISHED, False
+    start, done, outcome = time.perf_counter(), 0, Outcome.FINISHED
+    # an error, or the caller closing the run early, leaves no half-written file and a previous one unchanged
     try:
-        for raw in reader:
-            frame = np.frombuffer(raw, np.uint8).reshape(size[1], size[0], 3)
-            writer.send(np.ascontiguousarray(stylizer(frame)))
-            done += 1
-            elapsed = time.perf_counter() - start
-            total = max(info.frames, done)
-            yield VideoProgress(
-                step=done, total_steps=total, losses=Losses(), elapsed=elapsed,
-                eta_seconds=(total - done) * elapsed / done, frames_per_second=done / elapsed,
-            )
-            if controls.stop:
-                outcome = Outcome.STOPPED
-                break
-        complete = True
+        with atomic_write(output) as partial:
+            writer = video_writer(partial, size, info.fps, source if info.has_audio else None)
+            try:
+                for raw in reader:
+                    frame = np.frombuffer(raw, np.uint8).reshape(size[1], size[0], 3)
+                    writer.send(np.ascontiguousarray(stylizer(frame)))
+                    done += 1
+                    elapsed = time.perf_counter() - start
+                    total = max(info.frames, done)
+                    yield VideoProgress(
+                        step=done, total_steps=total, losses=Losses(), elapsed=elapsed,
+                        eta_seconds=(total - done) * elapsed / done, frames_per_second=done / elapsed,
+                    )
+                    if controls.stop:
+                        outcome = Outcome.STOPPED
+                        break
+            finally:
+                writer.close()
+            check_video_written(partial)
     finally:
         reader.close()
-        writer.close()
-        if not complete:  # an error, or the caller closed the run early: no half-written file stays
-            partial.unlink(missing_ok=True)
-    os.replace(partial, output)
     elapsed = time.perf_counter() - start
     yield VideoProgress(
         step=done, total_steps=max(info.frames, done), losses=Losses(), elapsed=elapsed, eta_seconds=0.0,

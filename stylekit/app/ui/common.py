@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 from collections.abc import Callable, Iterator
 
 import gradio as gr
 
 from ...errors import UserError
 from .. import gallery
-from ..jobs import ClientSessions, RunSession, View, sentence
+from ..jobs import View
+from ..sessions import ClientSessions, RunSession
 from ..turns import Turns
+from ..words import sentence
 
 # The concurrency_id of every event that computes on the accelerator (or the CPU). Up to LINE_LENGTH of
 # them are let in at once: those wait in stylekit's own line (app.turns), which says where each stands
@@ -44,8 +47,10 @@ def forget_client(request: gr.Request) -> None:
 
 def upload_path(payload: dict | None) -> str | None:
     """The server file of a raw upload payload (events take uploads unprocessed: stylekit checks them itself,
-    so an API client gets the same clear message as the browser for a file that is not a usable image)."""
-    return payload.get("path") if isinstance(payload, dict) else None
+    so an API client gets the same clear message as the browser for a file that is not a usable image).
+    None for a file that is gone (a refused upload is deleted): the input is asked for again, naming no path."""
+    path = payload.get("path") if isinstance(payload, dict) else None
+    return path if isinstance(path, str) and os.path.isfile(path) else None  # isfile: False for any odd name
 
 
 def _popup(error: UserError, where: str) -> gr.Error:

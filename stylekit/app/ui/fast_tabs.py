@@ -13,9 +13,11 @@ from ...fast.network import NETWORKS
 from ...settings import info
 from ..datasets import dataset_folders
 from ..gallery import shipped_models
+from ..limits import LIMITS, Bound
 from ..training import FastSession, Photos, TrainSettings, run_training, stylize_frame, stylize_photo
 from ..turns import Turns
-from ..video import VIDEO_MAX_FRAMES, VIDEO_MAX_SECONDS, VIDEO_MAX_SIDE, VideoSession, run_video
+from ..video import VideoSession, run_video
+from ..words import sentence
 from .common import (
     PAINTINGS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
@@ -28,8 +30,8 @@ ship ready in **Instant style**; train one here (or with `stylekit fast train`) 
 INSTANT_INTRO = """**Instant style**: pick a painting's ready-made model or one trained in this session, or upload
 a `.safetensors` model trained with stylekit, then drop photos, turn on the webcam or upload a video."""
 VIDEO_HINT = (
-    f"Upload a clip of at most {VIDEO_MAX_SECONDS} s ({VIDEO_MAX_FRAMES} frames), then press **Stylize video**. "
-    f"Frames are stylized at up to {VIDEO_MAX_SIDE} px; the sound is kept."
+    f"Upload a clip of at most {LIMITS.video.seconds} s ({LIMITS.video.frames} frames), then press "
+    f"**Stylize video**. Frames are stylized at up to {LIMITS.video.side} px; the sound is kept."
 )
 
 
@@ -53,6 +55,8 @@ def build_fast_tabs(turns: Turns, data_root: Path | None = None, workspace: Path
 def _train_tab(session: gr.State, turns: Turns, data_root: Path | None):
     defaults = TrainSettings()
     base = defaults.base
+    limits = LIMITS.training
+    length = limits.length(defaults.length_unit)
     gr.Markdown(TRAIN_INTRO)
     settings: dict[str, gr.components.Component] = {}
     with gr.Row(equal_height=False):
@@ -76,21 +80,23 @@ def _train_tab(session: gr.State, turns: Turns, data_root: Path | None):
             with gr.Row():
                 settings["length_unit"] = gr.Radio(["steps", "epochs"], value=defaults.length_unit, label="Train for")
                 settings["length"] = gr.Number(
-                    defaults.length, precision=0, minimum=1, label="How many", elem_id="fast-length"
+                    defaults.length, precision=0, minimum=length.low, maximum=length.high, label="How many",
+                    elem_id="fast-length",
                 )
             with gr.Accordion("Advanced settings", open=False):
                 with gr.Row():
-                    settings["size"] = gr.Slider(64, 512, value=base.size, step=32, label="Crop size (px)")
-                    settings["batch_size"] = gr.Slider(1, 16, value=base.batch_size, step=1, label="Batch size")
+                    settings["size"] = _slider(limits.size, base.size, label="Crop size (px)")
+                    settings["batch_size"] = _slider(limits.batch_size, base.batch_size, label="Batch size")
                 settings["network"] = gr.Radio(
                     list(NETWORKS), value=base.network, label="Network",
                     info="slim: about 6x faster to apply (instant style, webcam, video); standard: Johnson et al.'s",
                 )
                 with gr.Row():
-                    settings["style_weight"] = gr.Number(base.style_weight, minimum=0, label="Style weight")
-                    settings["fraction"] = gr.Slider(
-                        0.01, 1.0, value=base.fraction, step=0.01, label="Share of the folder to use",
+                    settings["style_weight"] = gr.Number(
+                        base.style_weight, minimum=limits.style_weight.low, maximum=limits.style_weight.high,
+                        label="Style weight",
                     )
+                    settings["fraction"] = _slider(limits.fraction, base.fraction, label="Share of the folder to use")
         with gr.Column(scale=6):
             validation = gr.Image(
                 label="Validation photo → network output", interactive=False, height=300, format="png",
@@ -105,6 +111,9 @@ def _train_tab(session: gr.State, turns: Turns, data_root: Path | None):
                 checkpoint = gr.DownloadButton("Download model", interactive=False, elem_id="fast-download-model")
                 gif = gr.DownloadButton("Download GIF", interactive=False, elem_id="fast-download-gif")
 
+    settings["length_unit"].change(
+        _fit_length, [settings["length_unit"], settings["length"]], [settings["length"]], **QUIET
+    )
     return wire_run_buttons(
         start, stop, session, _trainer(turns, data_root), inputs=[session, style, archive, folder],
         settings=settings, outputs=[validation, status, plot, checkpoint, gif], api_name="train_fast", turns=turns,
@@ -122,8 +131,8 @@ def _instant_tab(session: gr.State, turns: Turns, workspace: Path | None) -> gr.
         upload = gr.File(label="…or upload a model", file_types=[".safetensors"], height=140, elem_id="fast-upload")
     defaults = ApplyConfig()
     with gr.Row():
-        strength = gr.Slider(0, 1, value=defaults.strength, step=0.05, label="Strength",
-                             info="0: the photo · 1: fully stylized")
+        strength = _slider(LIMITS.instant.strength, defaults.strength, label="Strength",
+                           info="0: the photo · 1: fully stylized")
         keep_colors = gr.Dropdown(
             list(info(ApplyConfig, "keep_colors").choices), value=defaults.keep_colors, label="Keep the photo's colours",
         )
@@ -162,8 +171,8 @@ def _video_tab(session: gr.State, turns: Turns, workspace: Path | None, choice: 
         source = gr.Video(label="Video", sources=["upload"], elem_id="fast-video")
         result = gr.Video(label="Stylized video", interactive=False, elem_id="fast-video-result")
     with gr.Row(equal_height=True):
-        steady = gr.Slider(
-            0, 0.95, value=VideoConfig().steady, step=0.05, label="Steady (against flicker)", scale=3,
+        steady = _slider(
+            LIMITS.video.steady, VideoConfig().steady, label="Steady (against flicker)", scale=3,
             info="0: every frame afresh · higher: still areas hold still",
         )
         start = gr.Button("Stylize video", variant="primary", scale=2)
@@ -203,6 +212,19 @@ def _trainer(turns: Turns, data_root: Path | None) -> Callable:
     return train
 
 
+def _slider(bound: Bound, value: float, **options) -> gr.Slider:
+    """A slider over ``bound``'s range, in its steps."""
+    return gr.Slider(bound.low, bound.high, value=value, step=bound.step, **options)
+
+
+def _fit_length(unit: str, length: float | None):
+    """The run's length, bounded as it is now counted (in steps or in epochs)."""
+    bound = LIMITS.training.length(unit)
+    if isinstance(length, (int, float)) and length > bound.high:
+        return gr.update(maximum=bound.high, value=bound.high)
+    return gr.update(maximum=bound.high)
+
+
 def _model_choices(session: FastSession, current: str | None):
     choices = session.choices()
     value = current if current in choices else (choices[-1] if choices else None)
@@ -215,4 +237,7 @@ def _stylized(stylize, session: FastSession, model: str | None, upload, image, s
     model_file, image_file = upload_path(upload), upload_path(image)
     if image_file is None or (model is None and model_file is None):
         return gr.skip()
-    return stylize(session, model, model_file, image_file, strength, keep_colors)
+    stylized = stylize(session, model, model_file, image_file, strength, keep_colors)
+    if stylized.note:
+        gr.Info(sentence(stylized.note))
+    return stylized.image

@@ -15,12 +15,16 @@ import gradio as gr
 from ...config import STEERING_EXAMPLE, StyleConfig
 from ...errors import ImageError
 from ...settings import info
-from .. import studio
+from .. import studio, studio_settings
 from ..gallery import model_for
-from ..jobs import load_upload, sentence
-from ..regions import BRUSHES, KEEP_PHOTO, STRENGTH_RANGE
-from ..studio import LIVE_RANGES, RANGES, StudioSession, StudioSettings
+from ..live import LIVE_SLIDERS
+from ..regions import BRUSHES, KEEP_PHOTO
+from ..restore import restore_settings
+from ..studio_session import StudioSession
+from ..studio_settings import RANGES, StudioSettings
 from ..turns import Turns
+from ..uploads import load_upload
+from ..words import sentence
 from .common import (
     PAINTINGS, PHOTOS, QUIET, loss_plot, shows_user_errors, stream, track, upload_path, wire_run_buttons,
 )
@@ -28,17 +32,11 @@ from .common import (
 FIRST, SECOND = "Painting", "Second painting"
 GALLERY = {p.caption: p.path for p in PAINTINGS}
 CAPTIONS_BY_FILE = {p.path.name: p.caption for p in PAINTINGS}
-LIVE_LABELS = {
-    "content_weight_log": "Content weight",
-    "style_weight_log": "Style weight",
-    "tv_weight_log": "Smoothness (TV weight)",
-    "lr_scale_log": "Learning rate",
-}
 
 
 def choices(name: str) -> list[str]:
     """The values a StyleConfig setting takes, for a dropdown."""
-    return list(studio.OFFERED_CHOICES.get(name) or info(StyleConfig, name).choices)
+    return list(studio_settings.OFFERED_CHOICES.get(name) or info(StyleConfig, name).choices)
 
 
 # On a narrow screen the result sits below the inputs: bring it into view when Stylize is pressed, or the
@@ -89,7 +87,7 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
           _estimate, estimated, [out["estimate"]], preprocess=False, **QUIET)
     settings["size"].change(_fit_style_scale, [settings["size"], settings["style_scale"]], [settings["style_scale"]],
                             **QUIET)
-    for name in LIVE_RANGES:
+    for name in LIVE_SLIDERS:
         slider = settings[name]
         steer = partial(_steer, name)
         slider.change(steer, [session, slider], [slider], trigger_mode="always_last", concurrency_limit=None, **QUIET)
@@ -148,8 +146,9 @@ def _inputs(settings: dict, defaults: StudioSettings):
                 sources=["upload", "clipboard"], elem_id="painting2",
             )
             with gr.Column():
+                blend = RANGES["blend"]
                 settings["blend"] = gr.Slider(
-                    *RANGES["blend"], value=defaults.blend, step=0.05, label="Blend",
+                    blend.low, blend.high, value=defaults.blend, step=blend.step, label="Blend",
                     info="0: only the first painting · 1: only the second",
                 )
                 gallery_target = gr.Radio([FIRST, SECOND], value=FIRST, label="A click in the gallery sets")
@@ -171,7 +170,7 @@ def _regions(settings: dict, defaults: StudioSettings):
         )
         choices = [KEEP_PHOTO, *GALLERY]
         starting = StudioSession(captions=list(GALLERY)).region_choices
-        paintings, strengths = [], []
+        paintings, strengths, strength = [], [], RANGES["strength"]
         for brush, choice in zip(BRUSHES, starting):
             with gr.Row(equal_height=True):
                 paintings.append(gr.Dropdown(
@@ -179,7 +178,7 @@ def _regions(settings: dict, defaults: StudioSettings):
                     elem_id=f"region-{brush.name.lower()}", scale=3,
                 ))
                 strengths.append(gr.Slider(
-                    *STRENGTH_RANGE, value=choice.strength, step=0.1, label="Strength", scale=2,
+                    strength.low, strength.high, value=choice.strength, step=strength.step, label="Strength", scale=2,
                     elem_id=f"strength-{brush.name.lower()}",
                 ))
         settings["region_feather"] = gr.Slider(
@@ -198,11 +197,12 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
         out["stop"] = gr.Button("Stop", variant="stop", interactive=False, scale=1, elem_id="stop")
     with gr.Row():
         settings["size"] = gr.Slider(
-            RANGES["size"][0], studio.max_size(None), value=defaults.base.size, step=8,
+            RANGES["size"].low, studio_settings.max_size(None), value=defaults.base.size, step=RANGES["size"].step,
             label="Size (px, longest side)", elem_id="size",
         )
         settings["steps"] = gr.Slider(
-            *RANGES["steps"], value=defaults.base.steps, step=1, label="Steps (over all scales)", elem_id="steps",
+            RANGES["steps"].low, RANGES["steps"].high, value=defaults.base.steps, step=RANGES["steps"].step,
+            label="Steps (over all scales)", elem_id="steps",
         )
     out["estimate"] = gr.Markdown(
         studio.estimate_text(defaults, PHOTOS[0] if PHOTOS else None), elem_id="estimate",
@@ -223,15 +223,15 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
         out["gif"] = gr.DownloadButton("Download GIF", interactive=False, elem_id="download-gif")
     gr.Markdown("**Steer while it runs**: a change acts at the next step; the plot marks it (steered).")
     with gr.Group():
-        names = list(LIVE_RANGES)
-        for pair in (names[:2], names[2:]):
+        sliders = list(LIVE_SLIDERS.values())
+        for pair in (sliders[i : i + 2] for i in range(0, len(sliders), 2)):
             with gr.Row():
-                for name in pair:
-                    position = getattr(defaults, name)
-                    settings[name] = gr.Slider(
-                        *LIVE_RANGES[name], value=position, step=0.01, label=LIVE_LABELS[name],
-                        info=studio.readout(name, position), elem_classes="log-slider",
-                        elem_id=name.removesuffix("_log").replace("_", "-"),
+                for slider in pair:
+                    position, bound = getattr(defaults, slider.name), RANGES[slider.name]
+                    settings[slider.name] = gr.Slider(
+                        bound.low, bound.high, value=position, step=bound.step, label=slider.live.label,
+                        info=slider.readout(position), elem_classes="log-slider",
+                        elem_id=slider.name.removesuffix("_log").replace("_", "-"),
                     )
     return out
 
@@ -253,8 +253,8 @@ def _advanced(settings: dict, defaults: StudioSettings) -> None:
             settings["seed"] = gr.Number(base.seed, precision=0, label="Seed (for a noise start)")
         with gr.Row():
             settings["style_scale"] = gr.Slider(
-                RANGES["style_scale"][0], studio.max_style_scale(base.size), value=base.style_scale, step=0.05,
-                label="Style scale",
+                RANGES["style_scale"].low, studio_settings.max_style_scale(base.size), value=base.style_scale,
+                step=RANGES["style_scale"].step, label="Style scale",
                 info="brush-stroke size relative to the output",
             )
             settings["multiscale"] = gr.Checkbox(
@@ -264,14 +264,14 @@ def _advanced(settings: dict, defaults: StudioSettings) -> None:
             settings["tv_kind"] = gr.Dropdown(choices("tv_kind"), value=base.tv_kind, label="TV kind")
             settings["pooling"] = gr.Dropdown(choices("pooling"), value=base.pooling, label="Pooling")
         settings["content_layers"] = gr.Dropdown(
-            studio.LAYER_CHOICES, value=defaults.content_layers, multiselect=True, label="Content layers",
+            studio_settings.LAYER_CHOICES, value=defaults.content_layers, multiselect=True, label="Content layers",
         )
         settings["content_layer_weights"] = gr.Textbox(
             defaults.content_layer_weights, label="Content layer weights", placeholder="e.g. relu4_2:1, relu3_2:0.5",
             info="ticked layers not listed weigh 1",
         )
         settings["style_layers"] = gr.CheckboxGroup(
-            studio.LAYER_CHOICES, value=defaults.style_layers, label="Style layers",
+            studio_settings.LAYER_CHOICES, value=defaults.style_layers, label="Style layers",
         )
         settings["style_layer_weights"] = gr.Textbox(
             defaults.style_layer_weights, label="Style layer weights", placeholder="e.g. relu1_1:2, relu5_1:0.5",
@@ -300,15 +300,20 @@ def _check_upload(label: str, payload: dict | None):
     return gr.skip()
 
 
+@shows_user_errors
 def _fit_size(payload: dict | None, size: float):
     """Bound the size slider by the new photo's shape (the value is left alone unless it is over)."""
-    top = studio.max_size(upload_path(payload))
+    RANGES["size"].check(size)
+    top = studio_settings.max_size(upload_path(payload))
     return gr.update(maximum=top) if size <= top else gr.update(maximum=top, value=top)
 
 
+@shows_user_errors
 def _fit_style_scale(size: float, style_scale: float):
     """Bound the style-scale slider so that the painting fits this machine at the chosen size."""
-    top = studio.max_style_scale(size)
+    RANGES["size"].check(size)
+    RANGES["style_scale"].check(style_scale)
+    top = studio_settings.max_style_scale(size)
     return gr.update(maximum=top) if style_scale <= top else gr.update(maximum=top, value=top)
 
 
@@ -331,6 +336,7 @@ def _choose_painting(brush: int, session: StudioSession, painting: str | None):
     session.choose_painting(brush, painting)
 
 
+@shows_user_errors
 def _set_strength(brush: int, session: StudioSession, strength: float):
     session.set_strength(brush, strength)
 
@@ -338,12 +344,13 @@ def _set_strength(brush: int, session: StudioSession, strength: float):
 def _painted_layer(payload: dict | None) -> str | None:
     """The server file of the region editor's brush layer (None: nothing painted)."""
     layers = payload.get("layers") if isinstance(payload, dict) else None
-    return upload_path(layers[0]) if layers else None
+    return upload_path(layers[0]) if isinstance(layers, list) and layers else None
 
 
+@shows_user_errors
 def _steer(name: str, session: StudioSession, position: float):
     session.steer(name, position)
-    return gr.update(info=studio.readout(name, position))
+    return gr.update(info=LIVE_SLIDERS[name].readout(position))
 
 
 @shows_user_errors
@@ -396,7 +403,7 @@ def _runner(turns: Turns) -> Callable:
 
 @shows_user_errors
 def _restore(names: list[str], png: str, session: StudioSession, photo: str | None):
-    restored = studio.restore_settings(png, names, CAPTIONS_BY_FILE, photo)
+    restored = restore_settings(png, names, CAPTIONS_BY_FILE, photo)
     for note in restored.notes:
         gr.Warning(f"Restored with a change: {note}.")
     settings = restored.settings

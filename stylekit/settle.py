@@ -1,0 +1,38 @@
+"""When a run is done before its budget: the picture has stopped changing visibly.
+
+Measured in ``benchmarks/bench_settle.py`` (docs/benchmarks.md): at the finest
+scale, the mean change of the displayed picture per step falls steadily; once
+it has stayed under THRESHOLD levels (of 255) for WINDOW steps in a row, the
+yardstick's style and content distances are within a few percent of where the
+full budget ends, and side by side the pictures look alike.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+THRESHOLD = 0.3  # mean change per step, in levels of 255
+WINDOW = 5  # steps in a row under it
+
+
+class SettleWatch:
+    """Watches the finest scale's picture, a step at a time."""
+
+    def __init__(self, threshold: float = THRESHOLD, window: int = WINDOW):
+        self.threshold, self.window = threshold, window
+        self.previous: Tensor | None = None
+        self.quiet = 0
+
+    def settled(self, picture: Tensor, changed_by_user: bool = False) -> bool:
+        """Whether ``picture`` (the displayed image, 0..1) has changed less than the threshold for a window;
+        ``changed_by_user``: a slider moved before this step, so the user wants change: the count starts again."""
+        if changed_by_user:
+            self.quiet = 0
+        with torch.no_grad():
+            picture = picture.detach().float()
+            if self.previous is not None:
+                change = float((picture - self.previous).abs().mean()) * 255
+                self.quiet = self.quiet + 1 if change < self.threshold else 0
+            self.previous = picture.clone()
+        return self.quiet >= self.window
