@@ -131,7 +131,8 @@ def engine_seconds_per_step(size: int, steps: int, regions: bool = False) -> flo
     """Per-step time of the engine, from report timestamps (set-up excluded); with ``regions``, three
     regions, each with its own painting (the same file three times: the per-step cost is the same)."""
     bands = [{"colour": colour, "style": index} for index, colour in enumerate(BANDS)] if regions else []
-    config = StyleConfig(size=size, steps=steps + 2, multiscale=False, device=str(device()), regions=bands)
+    config = StyleConfig(size=size, steps=steps + 2, multiscale=False, device=str(device()), regions=bands,
+                         early_stop=False)
     controls = Controls.from_config(config)
     controls.preview_every = 10**9  # the CLI's setting without a GIF
     stamps = []
@@ -196,7 +197,7 @@ def main() -> None:
     peak = json.loads(child.stdout.strip().splitlines()[-1])["peak_rss_gb"]
     print(f"peak RSS of an engine run at {largest}: {peak:.2f} GB")
 
-    base = dict(size=largest, device=str(device()))
+    base = dict(size=largest, device=str(device()), early_stop=False)
     single_time, target = run_to_loss(StyleConfig(steps=args.converge_steps, multiscale=False, **base), None)
     multi_budget = StyleConfig(steps=args.converge_steps * 5, multiscale=True, **base)
     multi_time, multi_loss = run_to_loss(multi_budget, target)

@@ -36,7 +36,7 @@ def main() -> None:
     print("| --- | --- | --- | --- | --- |")
     for size in args.sizes:
         for multiscale in (False, True):
-            config = StyleConfig(size=size, steps=args.steps, multiscale=multiscale)
+            config = StyleConfig(size=size, steps=args.steps, multiscale=multiscale, early_stop=False)
             controls = Controls.from_config(config)
             controls.preview_every = args.steps
             estimate = run_seconds(config, photo.size)

@@ -19,7 +19,6 @@ import argparse
 import json
 import statistics
 import subprocess
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,19 +44,23 @@ WINDOWS = (3, 5, 8)
 
 
 def record(photo: Path, painting: Path, size: int, steps: int) -> dict:
-    """Per finest-scale step: the step number, the picture's change since the last step, the distances."""
-    config = replace(StyleConfig(), size=size, steps=steps, early_stop=False) if "early_stop" in StyleConfig.__dataclass_fields__ \
-        else replace(StyleConfig(), size=size, steps=steps)
-    yardstick = Yardstick(load_image(photo), load_image(painting), size)
-    rows, previous = [], None
+    """Per finest-scale step: the step number and the picture's change since the last step; the yardstick's
+    distances at the steps where some rule would stop, and at the last (measuring every step costs more
+    than the run)."""
+    config = StyleConfig(size=size, steps=steps, early_stop=False)
+    rows, pictures, previous = [], [], None
     for report in stylize(config, photo, [painting]):
         if report.done or report.preview is None or report.scale_index != report.num_scales - 1:
             continue
         picture = report.preview.astype(np.float64)
         change = float(np.abs(picture - previous).mean()) if previous is not None else float("nan")
         previous = picture
-        style, content = yardstick.distances(report.preview)
-        rows.append({"step": report.step, "change": change, "style": style, "content": content})
+        rows.append({"step": report.step, "change": change})
+        pictures.append(report.preview)
+    yardstick = Yardstick(load_image(photo), load_image(painting), size)
+    wanted = {stop_step(rows, t, w) for t in THRESHOLDS for w in WINDOWS} | {len(rows) - 1}
+    for index in sorted(wanted):
+        rows[index]["style"], rows[index]["content"] = yardstick.distances(pictures[index])
     return {"pair": [photo.name, painting.name], "rows": rows}
 
 
@@ -95,23 +98,24 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=120)
     parser.add_argument("--pairs", type=int, default=6)
     parser.add_argument("--json", type=Path, help="write the records here")
-    parser.add_argument("--load", type=Path, help="replay the rules on records written before")
+    parser.add_argument("--load", type=Path, help="records written before: replay the rules on them, and "
+                        "record only the pairs they lack")
     args = parser.parse_args()
     lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
     model = next((line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name")), "?")
     flags = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in lscpu]
     print(f"machine: {model}; {', '.join(flags)}")
-    if args.load:
-        records = json.loads(args.load.read_text())
-    else:
-        records = []
-        for photo, painting in PAIRS[: args.pairs]:
-            records.append(record(ASSETS / "content" / photo, ASSETS / "paintings" / painting, args.size, args.steps))
-            rows = records[-1]["rows"]
-            print(f"{photo} x {painting}: {len(rows)} finest steps, final style {rows[-1]['style']:.4f} "
-                  f"content {rows[-1]['content']:.4f}", flush=True)
-            if args.json:
-                args.json.write_text(json.dumps(records))
+    records = json.loads(args.load.read_text()) if args.load else []
+    done = {tuple(run["pair"]) for run in records}
+    for photo, painting in PAIRS[: args.pairs]:
+        if (photo, painting) in done:
+            continue
+        records.append(record(ASSETS / "content" / photo, ASSETS / "paintings" / painting, args.size, args.steps))
+        rows = records[-1]["rows"]
+        print(f"{photo} x {painting}: {len(rows)} finest steps, final style {rows[-1]['style']:.4f} "
+              f"content {rows[-1]['content']:.4f}", flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(records))
     report_rules(records)
 
 

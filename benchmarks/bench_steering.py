@@ -32,7 +32,7 @@ def reset_history(optimizer, old, new, latest) -> None:
 
 
 def pictures(photo, painting, size, change_at, after, factor=None) -> tuple[list[np.ndarray], float]:
-    config = StyleConfig(size=size, steps=change_at + after, multiscale=False, device="cpu")
+    config = StyleConfig(size=size, steps=change_at + after, multiscale=False, device="cpu", early_stop=False)
     controls = Controls.from_config(config)
     shown, total = [], float("nan")
     for report in stylize(config, photo, [painting], controls):

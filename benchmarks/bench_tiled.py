@@ -40,7 +40,7 @@ def measure(size: int, tile: int | None, steps: int) -> Measurement:
     from stylekit.config import StyleConfig
     from stylekit.engine import stylize
 
-    config = StyleConfig(size=size, steps=steps, multiscale=False, tile_size=tile)
+    config = StyleConfig(size=size, steps=steps, multiscale=False, tile_size=tile, early_stop=False)
     start = time.perf_counter()
     stamps, tiles = [], 0
     for report in stylize(config, str(PHOTO), [str(PAINTING)]):

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import secrets
+import signal
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,13 @@ from pathlib import Path
 from .errors import WriteError
 
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
+
+
+def fail_writes_past_the_size_limit() -> None:
+    """Past a file size limit (``ulimit -f``) let a write fail with EFBIG, which :func:`atomic_write` reports
+    in one line, instead of the signal killing the process (call from the main thread)."""
+    if hasattr(signal, "SIGXFSZ"):
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
 
 @contextlib.contextmanager

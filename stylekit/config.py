@@ -22,6 +22,7 @@ Precision = Literal["auto", "fp32", "bf16"]
 
 KEEP_COLORS: tuple[str, ...] = ("none", "luminance", "match")
 MAX_SEED = 2**63 - 1
+MAX_SIDE = 1_000_000  # px: past any memory; the device's own limit refuses far smaller sizes with advice
 
 DEFAULT_CONTENT_LAYERS = {"relu4_2": 1.0}
 DEFAULT_STYLE_LAYERS = {"relu1_1": 1.0, "relu2_1": 1.0, "relu3_1": 1.0, "relu4_1": 1.0, "relu5_1": 1.0}
@@ -116,7 +117,7 @@ class StyleConfig(Settings):
     on the backbone's input convention.
     """
 
-    size: int = setting(384, help="longest side of the output, px", minimum=16)
+    size: int = setting(384, help="longest side of the output, px", minimum=16, maximum=MAX_SIDE)
     steps: int = setting(120, help="optimization steps, over all scales", minimum=1)
     content_weight: float = setting(
         1.1, help="how much of the photo's structure stays", minimum=0,
@@ -166,9 +167,10 @@ class StyleConfig(Settings):
     )
     early_stop: bool = setting(
         True, help="end the run once the picture stops changing visibly (steps stays the most it takes)",
+        absent=False,  # runs saved before it existed took every step: they replay as they ran
     )
     multiscale: bool = setting(True, help="optimize coarse to fine (128 px up by sqrt 2) instead of at full size only")
-    min_scale_size: int = setting(128, help="longest side of the coarsest scale, px", minimum=16)
+    min_scale_size: int = setting(128, help="longest side of the coarsest scale, px", minimum=16, maximum=MAX_SIDE)
     finest_share: float | None = setting(
         0.7, help="with multi-scale: the share of the steps spent at full size (none: an equal share per scale)",
         minimum=0.05, maximum=1,
@@ -187,7 +189,7 @@ class StyleConfig(Settings):
     )
     tile_size: int | None = setting(
         None, help="refine a scale larger than this many pixels a side tile by tile, in tiles about this side "
-        "(bounds memory; default: by device)", minimum=64,
+        "(bounds memory; default: by device)", minimum=64, maximum=MAX_SIDE,
     )
     backbone: str = setting("vgg19-caffe", help="feature network and its weights", choices=tuple(BACKBONES))
     pooling: Pooling = setting("max", help="pooling in the feature network", choices=("max", "avg"))

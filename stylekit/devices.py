@@ -17,7 +17,9 @@ from .errors import ConfigError, SizeLimitError
 TILE_SIDE = {"cpu": 1024, "mps": 1024, "cuda": 2048}
 BYTES_PER_PIXEL = 400
 MEMORY_SHARE = 0.5
-TRAIN_BYTES_PER_PIXEL = 4096  # a training crop, through the network and VGG and back: 5.5 kB measured on CPU
+# A training crop through the network and VGG and back, in float32: 5.5 kB a pixel measured on a CPU (bf16 on
+# CUDA needs less). A batch over all of the device's memory at that rate cannot run: training refuses it.
+TRAIN_BYTES_PER_PIXEL = 5632
 LBFGS_HISTORY_BYTES = 1.5 * 2**30  # the optimizer's curvature history shortens to stay within this
 
 
@@ -57,10 +59,9 @@ def memory_bytes(device: torch.device) -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def max_pixels(device: torch.device, bytes_per_pixel: int = BYTES_PER_PIXEL) -> int:
-    """The largest image (width * height) a job taking ``bytes_per_pixel`` may make on ``device``: what its
-    memory holds (the optimization's output by default)."""
-    return int(memory_bytes(device) * MEMORY_SHARE / bytes_per_pixel)
+def max_pixels(device: torch.device) -> int:
+    """The largest output (width * height) a run may make on ``device``: what its memory holds."""
+    return int(memory_bytes(device) * MEMORY_SHARE / BYTES_PER_PIXEL)
 
 
 def tile_side(device: torch.device | str) -> int:
@@ -99,7 +100,7 @@ def check_style_size(width: int, height: int, device: torch.device, size: int) -
 def check_training_size(size: int, batch_size: int, device: torch.device) -> None:
     """Raise SizeLimitError with the largest crop side allowed when a batch of ``batch_size`` training crops,
     ``size`` px square, is too big for the device's memory."""
-    limit = max_pixels(device, TRAIN_BYTES_PER_PIXEL) // batch_size
+    limit = memory_bytes(device) // (TRAIN_BYTES_PER_PIXEL * batch_size)
     advice = f"choose a size of at most {math.isqrt(limit)} px, or a smaller batch size"
     _check_pixels(f"each of the {batch_size} training crops of a batch", size, size, limit, device, advice)
 

@@ -8,7 +8,7 @@ size the backbone takes, an adjusted region map) becomes a warning.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ from .devices import check_size, check_style_size, resolve_device
 from .errors import ConfigError
 from .images import fitted_size, load_image
 from .plan import RunPlan, plan_run
-from .regions import region_masks
+from .regions import crop_paintings, region_masks
 
 TINY_SIDE = 16  # an image narrower than this, in its file, shows little in a result
 
@@ -33,16 +33,23 @@ class RunInputs:
     device: torch.device
     plan: RunPlan
     content: Image.Image
-    styles: list[Image.Image]
+    styles: list[Image.Image]  # the paintings given, then the parts of them that regions crop
     init_image: Image.Image | None
     region_masks: Tensor | None  # with regions: (1, K, H, W) soft masks at the output size
     region_map: np.ndarray | None  # with regions: the map snapped to the region colours, as used
     styled: list[int]  # the regions that take a painting (the others keep the photo)
     warnings: list[str]
+    region_styles: list = field(default_factory=list)  # with regions: each one's painting in ``styles`` (or None)
+    style_shares: list = field(default_factory=list)  # each painting's longest side, as a share of its whole's
 
     def style_side(self, size: int) -> int:
         """The longest side of the paintings when the output's is ``size``."""
         return max(1, round(size * self.config.style_scale))
+
+    def painting_side(self, index: int, size: int) -> int:
+        """The longest side of painting ``index`` when the output's is ``size`` (a crop, its share of it)."""
+        share = self.style_shares[index] if index < len(self.style_shares) else 1.0
+        return max(1, round(self.style_side(size) * share))
 
     def fitted(self, image: Image.Image, longest: int) -> tuple[int, int]:
         """The working size of ``image`` at longest side ``longest``: no side under what the backbone needs."""
@@ -73,6 +80,8 @@ def load_inputs(config: StyleConfig, content, styles: Sequence, init_image=None,
         warnings=[],
     )
     _check_sizes(inputs)
+    # a region's part of its painting joins the paintings; the settings still say what the user asked for
+    inputs.styles, inputs.region_styles, inputs.style_shares = crop_paintings(config.regions, inputs.styles)
     if region_map is not None:
         _add_region_masks(inputs, load_image(region_map))
     return inputs

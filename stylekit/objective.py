@@ -94,7 +94,7 @@ def build_scale(inputs: RunInputs, features: Features, plan: ScalePlan) -> Scale
     if scale.masks is None:
         targets = [blend_grams(grams, inputs.config.style_blend or [1.0] * len(grams))]
     else:
-        targets = [grams[region["style"]] if region.get("style") is not None else None for region in inputs.config.regions]
+        targets = [grams[style] if style is not None else None for style in inputs.region_styles]
     if plan.tiled:
         h, w = scale.content.shape[-2:]
         tiles = tile_grid(h, w, inputs.plan.tile_side, inputs.plan.min_side)
@@ -108,8 +108,10 @@ def scale_images(inputs: RunInputs, longest: int) -> Scale:
     """The photo and paintings at a scale whose longest side is ``longest``, as the colour mode wants them."""
     min_side = inputs.plan.min_side
     content_colour = _tensor(resize_to_longest(inputs.content, longest, min_side), inputs.device)
-    side = inputs.style_side(longest)
-    styles = [_tensor(resize_to_longest(style, side, min_side), inputs.device) for style in inputs.styles]
+    styles = [
+        _tensor(resize_to_longest(style, inputs.painting_side(i, longest), min_side), inputs.device)
+        for i, style in enumerate(inputs.styles)
+    ]
     content = content_colour
     if inputs.config.keep_colors == "luminance":
         content = color.luminance(content_colour)

@@ -2,7 +2,8 @@
 
 Regions come as a *region map*: an image with one flat colour per region, each
 colour listed in ``StyleConfig.regions`` with its painting (an index into the
-style images, or ``None`` to keep the photo there) and its weight. Every pixel
+style images, or ``None`` to keep the photo there), its weight and, if it takes only a part of its painting
+(say the sky), a ``crop``: [left, top, right, bottom] as fractions of the painting. Every pixel
 belongs to the listed colour nearest its own, so anti-aliased brush strokes
 and JPEG-saved maps work; then the borders are feathered by a Gaussian blur,
 so the soft masks still sum to 1 everywhere and neighbouring regions blend as
@@ -25,6 +26,8 @@ from .errors import ConfigError
 
 KEEP = "keep"  # how the command line and the docs name "no painting: keep the photo here"
 REGIONS_EXAMPLE = '[{"colour": "#ff0000", "style": 0, "weight": 2}, {"colour": "#ffffff", "style": null}]'
+CROP_EXAMPLE = "[0, 0, 1, 0.33] (the top third)"
+CROP_MIN = 0.05  # a region's part of its painting ("crop") spans at least this share of the painting a side
 STRAY_SHARE = 0.005  # a colour matching no region on more than this share of the map is refused
 MATCH_DISTANCE = 100.0  # RGB distance (0..441) within which a pixel counts as a listed colour
 EDGE_WIDTH = 5  # blended pixels in strips this narrow are a brush's soft edge, not a colour of their own
@@ -70,6 +73,11 @@ def check_regions(regions: list[dict], num_styles: int) -> None:
         weight = region.get("weight", 1.0)
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
             raise ConfigError(f"region {region['colour']} has weight {weight!r}; a weight is a number of at least 0")
+        if region.get("crop") is not None:
+            if style is None:
+                raise ConfigError(f"region {region['colour']} keeps the photo, so it has no painting to crop; "
+                                  "leave out its crop")
+            check_crop(region["crop"], f"region {region['colour']}")
         if style is not None:
             used.add(style)
     if not used:
@@ -77,6 +85,55 @@ def check_regions(regions: list[dict], num_styles: int) -> None:
     unused = sorted(set(range(num_styles)) - used)
     if unused:
         raise ConfigError(f"style image {unused[0]} is used by no region; give it a region or leave it out")
+
+
+def check_crop(crop, where: str) -> None:
+    """Raise ConfigError unless ``crop`` is [left, top, right, bottom]: fractions 0..1 of a painting, left of
+    right and above bottom, at least CROP_MIN a side."""
+    numbers = isinstance(crop, (list, tuple)) and len(crop) == 4 and all(
+        not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v) for v in crop
+    )
+    if not numbers:
+        raise ConfigError(f"{where} has crop {crop!r}; a crop is [left, top, right, bottom] as fractions of the "
+                          f"painting, e.g. {CROP_EXAMPLE}")
+    left, top, right, bottom = crop
+    if not (0 <= left < right <= 1 and 0 <= top < bottom <= 1):
+        raise ConfigError(f"{where} has crop {list(crop)}; it needs 0 <= left < right <= 1 and "
+                          f"0 <= top < bottom <= 1, e.g. {CROP_EXAMPLE}")
+    if right - left < CROP_MIN or bottom - top < CROP_MIN:
+        raise ConfigError(f"{where} has crop {list(crop)}, under {CROP_MIN:.0%} of the painting a side; "
+                          "take a larger part")
+
+
+def cropped(painting: Image.Image, crop: Sequence[float]) -> Image.Image:
+    """The part of ``painting`` that ``crop`` ([left, top, right, bottom], fractions) marks, at least 1 pixel."""
+    width, height = painting.size
+    left, top = min(round(crop[0] * width), width - 1), min(round(crop[1] * height), height - 1)
+    right, bottom = max(round(crop[2] * width), left + 1), max(round(crop[3] * height), top + 1)
+    return painting.crop((left, top, right, bottom))
+
+
+def crop_paintings(
+    regions: list[dict], paintings: Sequence[Image.Image]
+) -> tuple[list[Image.Image], list, list[float]]:
+    """The paintings, each region's crop appended (one per painting and box); each region's painting as an
+    index among them (None: the photo kept; a region without a crop keeps its own painting); and each
+    painting's longest side as a share of its whole painting's (1 but for crops), so that a crop keeps the
+    size of its brush strokes."""
+    paintings, indices, made = list(paintings), [], {}
+    shares = [1.0] * len(paintings)
+    for region in regions:
+        style, crop = region.get("style"), region.get("crop")
+        if style is None or crop is None or list(crop) == [0, 0, 1, 1]:
+            indices.append(style)
+            continue
+        key = (style, *map(float, crop))
+        if key not in made:
+            made[key] = len(paintings)
+            paintings.append(cropped(paintings[style], crop))
+            shares.append(max(paintings[-1].size) / max(paintings[style].size))
+        indices.append(made[key])
+    return paintings, indices, shares
 
 
 def region_weights(regions: list[dict]) -> list[float]:

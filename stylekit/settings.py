@@ -22,6 +22,9 @@ from typing import Any, Literal, Union
 from .errors import ConfigError
 
 
+DEFAULT = object()  # SettingInfo.absent: a saved file without the setting takes its default
+
+
 @dataclass(frozen=True)
 class SettingInfo:
     """What a setting means and which values it takes."""
@@ -37,6 +40,7 @@ class SettingInfo:
     positional: bool = False  # a positional command-line argument
     on_cli: bool = True
     steerable: Live | None = None  # a running job may change it (see Live)
+    absent: Any = DEFAULT  # the value that settings saved before this setting existed ran with
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,9 @@ class Settings:
         if not isinstance(data, dict):
             raise ConfigError(f"settings must be a JSON object, got {type(data).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
-        made = cls(**{k: v for k, v in data.items() if k in names})
+        older = {name: details.absent for name, (details, _) in setting_fields(cls).items()
+                 if details.absent is not DEFAULT and name not in data}
+        made = cls(**{k: v for k, v in data.items() if k in names}, **older)
         validate_fields(made)
         return made
 
@@ -203,7 +209,8 @@ def _check_type(name: str, value: Any, hint: Any) -> None:
         hint = str
     if origin is dict:
         if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
-            raise ConfigError(f"{name} must be a mapping of names to numbers, e.g. {{\"relu4_2\": 1}}; got {_shown(value)}")
+            example = '{"relu4_2": 1}'
+            raise ConfigError(f"{name} must be a mapping of names to numbers, e.g. {example}; got {_shown(value)}")
         for key, item in value.items():
             _check_type(f"{name}[{key}]", item, args[1])
         return

@@ -19,8 +19,8 @@ WINDOW = 5  # steps in a row under it
 class SettleWatch:
     """Watches the finest scale's picture, a step at a time."""
 
-    def __init__(self, threshold: float = THRESHOLD, window: int = WINDOW):
-        self.threshold, self.window = threshold, window
+    def __init__(self) -> None:
+        self.threshold, self.window = THRESHOLD, WINDOW
         self.previous: Tensor | None = None
         self.quiet = 0
 

@@ -44,8 +44,7 @@ def recolored(inputs: RunInputs, scale: Scale) -> Tensor:
     if scale.masks is None:
         return color.match_color_statistics(scale.content, scale.styles[0])
     recoloured = [
-        color.match_color_statistics(scale.content, scale.styles[r["style"]]) if r.get("style") is not None
-        else scale.content
-        for r in inputs.config.regions
+        color.match_color_statistics(scale.content, scale.styles[style]) if style is not None else scale.content
+        for style in inputs.region_styles
     ]
     return sum(scale.masks[:, i : i + 1] * image for i, image in enumerate(recoloured))

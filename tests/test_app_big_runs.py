@@ -11,7 +11,7 @@ from PIL import Image
 from test_app_studio import STYLE, every_report, report
 
 from stylekit import devices
-from stylekit.app import jobs, studio
+from stylekit.app import studio, studio_settings, words
 from stylekit.app.studio import StudioSession, StudioSettings
 from stylekit.app.ui import studio_tab
 from stylekit.errors import SizeLimitError
@@ -100,8 +100,8 @@ def test_a_short_run_starts_at_once(session, make_photo, monkeypatch):
 
 
 def test_long_times_read_in_minutes_and_hours():
-    assert [jobs.minutes(s) for s in (301, 840, 3600, 7500)] == ["5 min", "14 min", "1 h 00 min", "2 h 05 min"]
-    assert [jobs.duration(s) for s in (52, 3599, 7500)] == ["0:52", "59:59", "2 h 05 min"]
+    assert [words.minutes(s) for s in (301, 840, 3600, 7500)] == ["5 min", "14 min", "1 h 00 min", "2 h 05 min"]
+    assert [words.duration(s) for s in (52, 3599, 7500)] == ["0:52", "59:59", "2 h 05 min"]
 
 
 def test_the_stylize_button_starts_nothing_before_the_answer(session, make_photo, fifteen_minutes):
@@ -117,9 +117,9 @@ def test_the_stylize_button_starts_nothing_before_the_answer(session, make_photo
 
 def test_the_size_slider_stops_at_the_cap_or_the_machine_s_limit(monkeypatch, make_photo):
     monkeypatch.setattr(devices, "max_pixels", lambda device: 64_000_000)
-    assert studio.max_size(make_photo(size=(160, 120))) == studio.MAX_SIDE == 4096
+    assert studio_settings.max_size(make_photo(size=(160, 120))) == studio_settings.MAX_SIDE == 4096
     monkeypatch.setattr(devices, "max_pixels", lambda device: 4_000_000)
-    assert studio.max_size(make_photo(size=(160, 120))) == 2309  # 2309 x 1732: 4 MP
+    assert studio_settings.max_size(make_photo(size=(160, 120))) == 2309  # 2309 x 1732: 4 MP
 
 
 def test_a_size_over_the_cap_is_refused(session, make_photo):

@@ -1,4 +1,5 @@
-"""The studio in a real browser (headless Debian Chromium through Playwright): a user's whole session."""
+"""The studio in a real browser (headless Debian Chromium through Playwright, at 1280x900): a user's whole
+session, each action answering at once."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 def page(app_url):
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
         page.set_default_timeout(60_000)
         page.goto(app_url)
         yield page
@@ -53,6 +54,15 @@ def new_result_images(page, seen: set, count: int, timeout: float = 120) -> None
         time.sleep(0.1)
 
 
+def in_view(page, selector: str) -> bool:
+    """Whether ``selector``'s element lies wholly inside the viewport (as it is scrolled)."""
+    return page.evaluate(
+        """s => { const r = document.querySelector(s).getBoundingClientRect();
+                  return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }""",
+        selector,
+    )
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
@@ -60,7 +70,7 @@ def shot(page, name: str) -> None:
 
 def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     expect = sync_api.expect
-    photo = make_photo(size=(120, 90))
+    photo = make_photo("meadow.png", size=(120, 90))
     page.locator("#photo input[type=file]").set_input_files(photo)
     page.locator("#painting input[type=file]").set_input_files(STYLE)
     expect(page.locator("#photo img")).to_be_visible()
@@ -80,6 +90,7 @@ def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     seen: set[str] = set()
     new_result_images(page, seen, 2)
     expect(page.locator("#status")).to_contain_text("Step ")
+    assert in_view(page, "#result") and in_view(page, "#style-weight")  # steer while watching
     shot(page, "browser-2-running")
 
     readout = page.locator("#style-weight .info-text")
@@ -88,25 +99,29 @@ def test_a_user_stylizes_steers_stops_and_downloads(page, tmp_path, make_photo):
     for _ in range(20):
         page.keyboard.press("ArrowRight")
     expect(readout).not_to_have_text(f"= {DEFAULT_STYLE_WEIGHT:g}")
+    expect(page.locator("#status")).to_contain_text("Steered at step")  # said at once, beside its preview
     new_result_images(page, seen, 2)  # the run goes on with the new weight
-    expect(page.locator("#status")).to_contain_text("Step ")
     shot(page, "browser-3-steered")
 
     page.get_by_role("button", name="Stop", exact=True).click()
-    expect(page.locator("#status")).to_contain_text("Stopped at step")
-    expect(page.get_by_role("button", name="Stylize", exact=True)).to_be_enabled()
+    expect(page.locator("#status")).to_contain_text(re.compile("Stopping|Stopped"), timeout=1500)
+    expect(page.locator("#status")).to_contain_text("Stopped at step")  # the run has ended...
+    expect(page.get_by_role("button", name="Stylize", exact=True)).to_be_enabled(timeout=2000)  # ...usable again
     shot(page, "browser-4-stopped")
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download GIF", exact=True).click()
+    assert re.fullmatch(r"meadow-great_wave-\d{8}-\d{6}-progress\.gif", download.value.suggested_filename)
     gif = tmp_path / "progress.gif"
     download.value.save_as(gif)
     assert iio.imread(gif, index=None).shape[0] >= 2
     with page.expect_download() as download:
         page.get_by_role("button", name="Download PNG", exact=True).click()
+    assert download.value.suggested_filename.startswith("meadow-great_wave-")  # apart from other runs' files
     png = tmp_path / "result.png"
     download.value.save_as(png)
     settings = read_settings(png)
+    assert settings["steps"] == 1000 and 0 < settings["steps_ran"] < 1000  # the budget, and the steps it ran
     assert settings["style_weight"] == DEFAULT_STYLE_WEIGHT  # the starting value, and the changes with their steps
     steered = [change["style_weight"] for change in settings["steering"] if "style_weight" in change]
     assert steered and steered[-1] > DEFAULT_STYLE_WEIGHT  # the steered weight reached the engine
@@ -153,7 +168,10 @@ def test_bad_upload_warns_once_and_a_failed_training_start_leaves_the_tab_usable
     toast = page.locator(".toast-body")
     expect(toast.first).to_contain_text("not an image")
     page.wait_for_timeout(1500)  # a second warning would have arrived by now
-    assert toast.count() == 1, [toast.nth(i).inner_text() for i in range(toast.count())]
+    shown = page.locator(".toast-wrap").inner_text()
+    assert shown.count("not an image") == 1, shown  # once, not grouped as "Warning (2)"
+    box, stylize = toast.first.bounding_box(), page.locator("#stylize").bounding_box()
+    assert box["x"] + box["width"] <= stylize["x"] or box["y"] >= stylize["y"] + stylize["height"]  # not over it
     shot(page, "browser-5-bad-upload")
 
     page.get_by_role("tab", name="Train a fast network").click()
@@ -172,13 +190,13 @@ def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_pho
     editor = page.locator("#regions")
     editor.scroll_into_view_if_needed()
     page.get_by_role("button", name="Brush", exact=True).click()
-    blue = page.locator("#regions menu.swatch button.color").nth(1)  # blue: The Great Wave by default
+    red = page.locator("#regions menu.swatch button.color").nth(0)  # red: The Great Wave by default
     for _ in range(10):  # the Color button toggles the swatches, and the editor may still be settling
-        if blue.is_visible():
+        if red.is_visible():
             break
         page.get_by_role("button", name="Color", exact=True).click()
         page.wait_for_timeout(300)
-    blue.click()
+    red.click()
     page.get_by_role("button", name="Brush", exact=True).click()  # closes the swatches
     editor.scroll_into_view_if_needed()
     box = editor.locator("canvas").first.bounding_box()
@@ -199,12 +217,12 @@ def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_pho
     download.value.save_as(png)
     regions = read_settings(png)["regions"]
     assert [(r["colour"], r["painting"]) for r in regions] == [("#ffffff", "starry_night.jpg"),
-                                                               ("#2563eb", "great_wave.jpg")]
-    page.get_by_role("combobox", name="Blue region").click()
+                                                               ("#e11d48", "great_wave.jpg")]
+    page.get_by_role("combobox", name="Red region").click()
     page.get_by_role("option", name="Keep the photo").click()
     page.locator("#restore input[type=file]").set_input_files(png)
     expect(page.locator(".toast-body").last).to_contain_text("painted regions")
-    expect(page.get_by_role("combobox", name="Blue region")).to_have_value(re.compile("The Great Wave"))
+    expect(page.get_by_role("combobox", name="Red region")).to_have_value(re.compile("The Great Wave"))
 
     page.get_by_role("button", name="Stylize", exact=True).click()  # the restored regions, as they were
     expect(page.locator("#status")).to_contain_text("Done")

@@ -10,18 +10,22 @@ import pytest
 from PIL import Image
 
 from stylekit.app import restore, studio
-from stylekit.app.regions import BRUSHES, KEEP_PHOTO, REST, RegionChoice, framed, plan_regions, unframed
+from stylekit.app.regions import (
+    BRUSH_OPACITY, BRUSHES, KEEP_PHOTO, PARTS, REST, WHOLE, RegionChoice, default_choices, framed, plan_regions,
+    restored_choices, unframed, untinted,
+)
 from stylekit.app.studio_session import StudioSession
 from stylekit.app.studio_settings import StudioSettings
 from stylekit.controls import Controls
-from stylekit.errors import MissingInputError
+from stylekit.errors import ConfigError, MissingInputError
 from stylekit.export import read_region_map, read_settings
 from stylekit.regions import parse_colour
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "paintings"
 GALLERY = {"Great Wave": ASSETS / "great_wave.jpg", "Composition VII": ASSETS / "composition_vii.jpg"}
 MAIN = str(ASSETS / "starry_night.jpg")
-RED, BLUE, YELLOW = (parse_colour(b.colour) for b in BRUSHES)
+RED, BLUE, YELLOW = (parse_colour(b.colour) for b in BRUSHES[:3])
+PAINTED_ALPHA = round(255 * BRUSH_OPACITY)
 
 
 def painted(width=80, height=60, **strips) -> Image.Image:
@@ -32,6 +36,13 @@ def painted(width=80, height=60, **strips) -> Image.Image:
     if "right" in strips:
         pixels[:, -width // 4 :] = strips["right"]
     return Image.fromarray(pixels)
+
+
+def as_the_editor_sends(layer: Image.Image) -> Image.Image:
+    """A flattened layer as the editor sends it: RGBA, the brushes translucent, the rest clear."""
+    pixels = np.asarray(layer)
+    alpha = np.where((pixels == 255).all(-1), 0, PAINTED_ALPHA).astype(np.uint8)
+    return Image.fromarray(np.dstack([pixels, alpha]))
 
 
 def choices(red=KEEP_PHOTO, blue="Great Wave", yellow="Composition VII") -> list[RegionChoice]:
@@ -77,7 +88,7 @@ def test_a_strength_slider_steers_its_region_in_a_running_optimization():
 def test_a_run_with_regions_saves_them_in_its_png_and_restoring_brings_them_back(tmp_path, make_photo):
     photo = make_photo(size=(80, 60))
     layer = tmp_path / "layer.png"
-    painted(left=RED, right=BLUE).save(layer)
+    as_the_editor_sends(painted(left=RED, right=BLUE)).save(layer)
     session = StudioSession(tmp_path, captions=list(GALLERY))
     session.region_choices = choices()
     settings = StudioSettings.from_widgets(size=64, steps=2, multiscale=False)
@@ -87,16 +98,17 @@ def test_a_run_with_regions_saves_them_in_its_png_and_restoring_brings_them_back
     assert read_region_map(png).size == Image.open(png).size
 
     restored = restore.restore_settings(png, ["size", "steps", "multiscale", "region_feather"], {p.name: c for c, p in GALLERY.items()}, photo)
-    assert [c.painting for c in restored.choices] == [KEEP_PHOTO, "Great Wave", None]
+    assert [c.painting for c in restored.choices] == [KEEP_PHOTO, "Great Wave"] + [None] * (len(BRUSHES) - 2)
     assert restored.choices[1].strength == 2.0 and not restored.notes
     assert restored.layer.shape == (60, 80, 4)  # at the photo's size, to lie over it in the editor
-    assert tuple(restored.layer[30, 0]) == (*RED, 255) and tuple(restored.layer[30, 79]) == (*BLUE, 255)
+    assert tuple(restored.layer[30, 0]) == (*RED, PAINTED_ALPHA)  # translucent, as the editor paints
+    assert tuple(restored.layer[30, 79]) == (*BLUE, PAINTED_ALPHA)
     assert restored.layer[30, 40, 3] == 0  # the rest stays unpainted
 
 
 def test_regions_and_a_blend_do_not_combine(tmp_path, make_photo):
     layer = tmp_path / "layer.png"
-    painted(right=BLUE).save(layer)
+    as_the_editor_sends(painted(right=BLUE)).save(layer)
     session = StudioSession(tmp_path, captions=list(GALLERY))
     with pytest.raises(Exception, match="clear the second painting or the painted regions"):
         next(studio.run(session, StudioSettings(), make_photo(), [MAIN, MAIN], painted=layer, gallery=GALLERY))
@@ -112,3 +124,44 @@ def test_a_restored_layer_goes_to_the_editor_framed_and_comes_back_at_the_photo_
     back = unframed(Image.fromarray(sent), size)
     assert back.size == size and np.array_equal(np.asarray(back), layer)
     assert unframed(Image.fromarray(layer), size).size == size  # a layer the user painted is left as it is
+
+
+def test_every_brush_starts_on_a_painting_and_translucent_paint_comes_back_in_full_colour():
+    assert [c.painting for c in default_choices(["Starry", "Wave", "Kandinsky"])] == ["Wave", "Kandinsky"] * 4
+    assert len(BRUSHES) > 3
+    colours = painted(left=RED, right=BLUE)
+    flattened = Image.alpha_composite(Image.new("RGBA", colours.size, "white"), as_the_editor_sends(colours))
+    back = np.asarray(untinted(flattened.convert("RGB"))).astype(int)
+    assert np.abs(back - np.asarray(colours)).max() <= 2  # white stays white
+
+
+def test_a_brush_takes_a_part_of_its_painting_and_a_png_brings_the_part_back(tmp_path, make_photo):
+    regions = choices(red="Great Wave", blue="Great Wave")
+    regions[0].part, regions[1].part = "Top third (sky)", "Bottom half"
+    plan = plan_regions(painted(left=RED, right=BLUE), MAIN, regions, GALLERY, "starry_night.jpg")
+    assert plan.styles == [MAIN, GALLERY["Great Wave"]]  # one painting, two parts of it
+    assert "crop" not in plan.regions[0]
+    assert plan.regions[1]["crop"] == PARTS["Top third (sky)"] and plan.regions[1]["style"] == 1
+    assert plan.regions[2]["crop"] == [0, 0.5, 1, 1] and plan.regions[2]["style"] == 1
+    kept = choices()
+    kept[0].part = "Top half"  # the photo kept: no painting to take a part of
+    assert "crop" not in plan_regions(painted(left=RED), MAIN, kept, GALLERY, "s.jpg").regions[1]
+
+    layer = tmp_path / "layer.png"
+    as_the_editor_sends(painted(left=RED, right=BLUE)).save(layer)
+    session = StudioSession(tmp_path, captions=list(GALLERY))
+    session.region_choices = regions
+    settings = StudioSettings.from_widgets(size=64, steps=2, multiscale=False)
+    *_, final = studio.run(session, settings, make_photo(size=(80, 60)), [MAIN], painted=layer, gallery=GALLERY)
+    shown = ["size", "steps", "multiscale"]
+    restored = restore.restore_settings(final.downloads[0], shown, {p.name: c for c, p in GALLERY.items()})
+    assert [(c.painting, c.part) for c in restored.choices[:2]] == [("Great Wave", "Top third (sky)"),
+                                                                   ("Great Wave", "Bottom half")]
+    assert all(c.part == WHOLE for c in restored.choices[2:]) and not restored.notes
+
+
+def test_a_part_with_no_name_restores_as_the_whole_painting_with_a_note():
+    regions = [{"colour": BRUSHES[0].colour, "style": 0, "painting": "great_wave.jpg", "crop": [0.1, 0.1, 0.9, 0.6]}]
+    restored, notes = restored_choices(regions, {"great_wave.jpg": "Great Wave"})
+    assert restored[0].painting == "Great Wave" and restored[0].part == WHOLE
+    assert len(notes) == 1 and "takes the whole painting" in notes[0]

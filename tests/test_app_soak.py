@@ -37,7 +37,7 @@ def runs(url: str, photo: Path, outcomes: list, client_index: int) -> None:
     client = Client(url, verbose=False)
     for index in range(RUNS):
         job = client.submit(photo=handle_file(str(photo)), painting=handle_file(str(STYLE)), painting2=None,
-                            size=32, steps=3, multiscale=False, api_name="/stylize")
+                            size=64, steps=3, multiscale=False, api_name="/stylize")
         if (index + client_index) % 5 == 0:
             job.cancel()
             outcomes.append("cancelled")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import re
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -333,9 +334,20 @@ def test_stop_keeps_the_latest_image_and_its_gif(session, fake_engine, make_phot
     run = studio.run(session, settings(steps=50), make_photo(), [STYLE], every_report())
     next(run), next(run)
     session.stop()
-    final = list(run)[-1]
+    *stopping, final = list(run)
+    assert all(view.status == "Stopping…" for view in stopping)  # never a step's progress after Stop
     assert final.status.startswith("Stopped at step 2 of 50") and final.warning is None
     assert all(path.is_file() for path in final.downloads)
+    recorded = read_settings(final.downloads[0])
+    assert (recorded["steps"], recorded["steps_ran"]) == (50, 2)  # the budget, and the steps it ran
+
+
+def test_downloads_are_named_after_the_photo_the_painting_and_the_time(session, fake_engine, make_photo):
+    names = [list(studio.run(session, settings(steps=2), make_photo(name), [STYLE]))[-1].downloads
+             for name in ("meadow.png", "harbour at dusk.png")]
+    stamp = r"\d{8}-\d{6}"
+    assert re.fullmatch(rf"meadow-{STYLE.stem}-{stamp}\.png", names[0][0].name)
+    assert re.fullmatch(rf"harbour-at-dusk-{STYLE.stem}-{stamp}-progress\.gif", names[1][1].name)
 
 
 def test_stop_before_the_run_starts_skips_it(session, fake_engine, make_photo):

@@ -129,3 +129,30 @@ def test_fast_apply_keeps_what_it_cannot_write(tmp_path):
     assert single.returncode == 2 and "kept it as" in single.stderr
     (kept,) = tmp_path.glob("full-*")
     assert read_settings(kept)["method"] == "fast" and iio.imread(kept).shape == (24, 32, 3)
+
+
+def test_region_style_takes_a_part_of_its_painting(tmp_path):
+    from argparse import Namespace
+
+    from stylekit.cli.stylize import _paintings
+
+    args = Namespace(content=CONTENT, styles=[], regions="map.png", region_style=[
+        f"red={STYLE}:2@0,0,1,0.33", f"blue={STYLE}@0,0.5,0.5,1", "white=keep", "lime=a@b.jpg",
+    ])
+    styles, regions = _paintings(args)
+    assert styles == [STYLE, "a@b.jpg"]
+    assert regions[0] == {"colour": "#ff0000", "style": 0, "weight": 2.0, "painting": "great_wave.jpg",
+                          "crop": [0.0, 0.0, 1.0, 0.33]}
+    assert regions[1]["crop"] == [0.0, 0.5, 0.5, 1.0] and regions[1]["style"] == 0
+    assert "crop" not in regions[2] and "crop" not in regions[3]
+
+
+def test_a_bad_part_of_a_painting_exits_with_one_line(tmp_path):
+    region_map = tmp_path / "map.png"
+    Image.new("RGB", (8, 8), "red").save(region_map)
+    for spec, message in ((f"red={STYLE}@0,0,1", "write the part of the painting as @LEFT,TOP,RIGHT,BOTTOM"),
+                          (f"red={STYLE}@0,0,1,1.5", "needs 0 <= left < right <= 1")):
+        result = stylekit("stylize", CONTENT, "--regions", str(region_map), "--region-style", spec,
+                          "-o", str(tmp_path / "out.png"))
+        assert result.returncode == 2 and message in result.stderr, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -57,7 +57,7 @@ CASES = [
     ("style-scale-inf", [*STYLIZE, "--style-scale", "inf"], "style_scale must be a finite number"),
     ("painting-over-limit", [*STYLIZE, "--style-scale", "3000"], "MP limit on cpu; choose a style scale of at most"),
     ("seed-2**70", [*STYLIZE, "--init", "noise", "--seed", str(2**70)], "seed must be at most 2^63-1, got 2^70"),
-    ("seed-309-digits", [*STYLIZE, "--seed", str(10**308)], "seed must be at most 2^63-1, got a number 309 digits long"),
+    ("seed-309-digits", [*STYLIZE, "--seed", str(10**308)], "seed must be at most 2^63-1, got a number 309 digits"),
     ("steering-not-json", [*STYLIZE, "--steering", "style up at 40"], "steering must be a JSON list like"),
     ("steering-step-0", [*STYLIZE, "--steering", '[{"step": 0, "style_weight": 9}]'], 'a whole "step" of at least 1'),
     ("gif-every-0", [*STYLIZE, "--gif-every", "0"], "--gif-every must be at least 1, got 0"),

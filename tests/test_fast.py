@@ -19,7 +19,7 @@ from PIL import Image
 from safetensors.torch import load_file, save_file
 
 from stylekit.color import rgb_to_yiq
-from stylekit.errors import ConfigError, ImageError, ModelFileError
+from stylekit.errors import ConfigError, ImageError, ModelFileError, SizeLimitError
 from stylekit.fast import (
     ApplyConfig,
     TrainConfig,
@@ -261,6 +261,23 @@ def test_folder_mode_stylizes_every_image_and_reports_unreadable_ones(model, tmp
     assert [p.name for p in report.written] == ["a.png", "b.png"]
     assert list(report.skipped) == [str(source / "c.png")]
     assert Image.open(tmp_path / "out" / "b.png").size == (21, 33)
+
+
+def test_a_photo_larger_than_memory_holds_is_refused_before_any_work(model, tmp_path, monkeypatch):
+    from stylekit import devices
+
+    monkeypatch.setattr(devices, "memory_bytes", lambda device: 2 * 400 * 1000)  # outputs of 1000 pixels at most
+    source = tmp_path / "in"
+    source.mkdir()
+    synthetic_photo(60, 40, 1).save(source / "big.png")
+    with monkeypatch.context() as no_work:
+        no_work.setattr(model, "stylize_tensor", None)  # no network pass may start
+        with pytest.raises(SizeLimitError, match=r"^output would be 60x40 .*; choose a size of at most 38$"):
+            stylize_image(model, source / "big.png", ApplyConfig())
+    report = stylize_folder(model, source, tmp_path / "out", ApplyConfig())
+    assert report.written == [] and "choose a size of at most 38" in report.skipped[str(source / "big.png")]
+    fitted = stylize_folder(model, source, tmp_path / "out", ApplyConfig(size=30))
+    assert fitted.written == [tmp_path / "out" / "big.png"]
 
 
 # ----- distributed ------------------------------------------------------------

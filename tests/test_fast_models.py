@@ -38,7 +38,7 @@ def test_a_shipped_model_stylizes_a_tiny_photo(path):
     session = FastSession()
     [caption] = [c for c, p in gallery.shipped_models().items() if p == path]
     photo = synthetic_photo(40, 30, 1)
-    result = stylize_photo(session, caption, None, photo, 1.0, "none")
+    result = stylize_photo(session, caption, None, photo, 1.0, "none").image
     assert result.shape == (30, 40, 3) and np.abs(result.astype(int) - np.asarray(photo)).mean() > 5
 
 

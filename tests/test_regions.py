@@ -15,7 +15,7 @@ from stylekit.errors import ConfigError
 from stylekit.export import read_region_map, read_settings
 from stylekit.images import image_to_tensor, resize_to_longest
 from stylekit.losses import gram_matrix, relative_mse
-from stylekit.regions import region_masks
+from stylekit.regions import crop_paintings, region_masks
 from stylekit.vgg import load_backbone
 
 pytestmark = pytest.mark.usefixtures("each_precision")  # every test under fp32 and the machine's own choice
@@ -141,6 +141,57 @@ def test_a_map_of_another_shape_is_stretched_with_a_note():
 def test_bad_regions_are_refused_before_the_run_with_what_to_do(regions, region_map, message):
     with pytest.raises(ConfigError, match=message):
         stylized(regions, [SWIRLS, BLOCKS], region_map, steps=1)
+
+
+def two_part_painting(path: Path) -> tuple[Path, Path, Path]:
+    """A painting whose top half is the swirls and bottom half the blocks; and those halves as files."""
+    top, bottom = (Image.open(p).convert("RGB").resize((128, 64)) for p in (SWIRLS, BLOCKS))
+    whole = Image.new("RGB", (128, 128))
+    whole.paste(top, (0, 0))
+    whole.paste(bottom, (0, 64))
+    paths = path / "whole.png", path / "top.png", path / "bottom.png"
+    for image, where in zip((whole, top, bottom), paths):
+        image.save(where)
+    return paths
+
+
+def test_regions_take_their_own_part_of_one_painting_and_the_settings_say_so(tmp_path):
+    whole, top, bottom = two_part_painting(tmp_path)
+    regions = [{"colour": "#ff0000", "style": 0, "crop": [0, 0, 1, 0.5]},
+               {"colour": "#0000ff", "style": 0, "crop": [0, 0.5, 1, 1]}]
+    last = stylized(regions, [whole], halves(*photo_shape()), size=64, steps=20)
+    width = last.result.shape[1]
+    left, right = last.result[:, : width * 2 // 5], last.result[:, width * 3 // 5 :]
+    assert style_distance(left, top) < min(style_distance(left, bottom), style_distance(left, whole))
+    assert style_distance(right, bottom) < min(style_distance(right, top), style_distance(right, whole))
+    assert last.settings["regions"] == regions  # what the user asked for, not the engine's own list
+
+
+def test_crops_are_cut_once_per_painting_and_box_and_keep_their_stroke_size():
+    paintings = [Image.new("RGB", (200, 100)), Image.new("RGB", (50, 50))]
+    regions = [{"colour": "red", "style": 0, "crop": [0, 0, 0.5, 1]}, {"colour": "blue", "style": 0},
+               {"colour": "lime", "style": 0, "crop": [0, 0, 0.5, 1]}, {"colour": "white", "style": None},
+               {"colour": "black", "style": 1, "crop": [0, 0, 1, 1]}]
+    cut, indices, shares = crop_paintings(regions, paintings)
+    assert indices == [2, 0, 2, None, 1] and len(cut) == 3 and cut[2].size == (100, 100)
+    assert shares == [1.0, 1.0, 0.5]
+
+
+@pytest.mark.parametrize("crop, message", [
+    ([0, 0, 1], r"crop \[0, 0, 1\]; a crop is \[left, top, right, bottom\]"),
+    ([0, 0, 1, float("nan")], "a crop is"),
+    (["0", 0, 1, 1], "a crop is"),
+    ([0.5, 0, 0.2, 1], "needs 0 <= left < right <= 1"),
+    ([0, 0, 1, 1.5], "needs 0 <= left < right <= 1"),
+    ([0, 0, 0.03, 1], "under 5% of the painting a side"),
+])
+def test_bad_crops_are_refused_with_what_to_do(crop, message):
+    regions = [{"colour": "red", "style": 0, "crop": crop}, {"colour": "blue", "style": 1}]
+    with pytest.raises(ConfigError, match=message) as refused:
+        StyleConfig(regions=regions).validate(2)
+    assert "\n" not in str(refused.value)
+    with pytest.raises(ConfigError, match="keeps the photo, so it has no painting to crop"):
+        StyleConfig(regions=[{"colour": "red", "style": None, "crop": [0, 0, 1, 1]}, *regions[1:]]).validate(2)
 
 
 def test_regions_and_a_blend_do_not_combine():

@@ -21,7 +21,6 @@ from stylekit.objective import Features, build_scale, tiled_objective
 from stylekit.vgg import load_backbone
 from stylekit.estimate import megapixel_steps
 from stylekit.progress import Outcome
-from stylekit.tiled import TiledObjective
 from stylekit.tiles import spans, tile_grid
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"

@@ -12,22 +12,25 @@ import math
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
 
 from ..progress import Progress, RunControls
+from .allocator import release_memory
 from .sessions import RunSession
-from .words import duration, minutes  # noqa: F401  (moved to words; still importable here for the tests)
 
 if TYPE_CHECKING:
     from .turns import Ticket
 
 UPDATE_INTERVAL_S = 0.4  # at most one live update per this many seconds
 PLOT_MAX_POINTS = 200  # per loss curve
-GIF_FRAMES = 48  # at most this many frames in a progression GIF
+GIF_FRAMES = 24  # at most this many frames in a progression GIF
+GIF_SIDE = 320  # and at most this many pixels on its longest side
 WAIT_UPDATE_S = 1.0  # how often a waiting job says where it stands
+STOPPING = "Stopping…"  # the status from a press of Stop until the job has ended
 
 
 @dataclass
@@ -134,7 +137,7 @@ def stream_views(
 ) -> Iterator[View]:
     """Follow a job to its end as views: where it stands in line while it waits for its ``turn`` on the
     device, throttled progress while it runs, then the final view with its files. The turn is given up
-    at the end, whatever happens.
+    and the job's memory released at the end, whatever happens.
 
     ``reports`` must be lazy (a generator not yet started): the job's work, and its clock, start at its
     first report, asked for once the turn has come; time spent in line is not the job's.
@@ -149,17 +152,20 @@ def stream_views(
         session.controls = controls
         if session.stop_requested:  # pressed just now, before the controls were there to take it
             controls.request_stop()
-        yield from _follow(reports, display, throttle, turn)
+        yield from _follow(session, reports, display, throttle, turn)
     finally:
         session.last_active = time.monotonic()
         if session.controls is controls:
             session.controls = None
         if turn is not None:
             turn.leave()
+        release_memory()  # a large job's buffers go back to the system, so the server returns to its level
 
 
-def _follow(reports: Iterator[Progress], display: Display, throttle: Throttle, turn: Ticket | None) -> Iterator[View]:
-    """A running job's views; its ``turn`` learns the time it still needs."""
+def _follow(session: RunSession, reports: Iterator[Progress], display: Display, throttle: Throttle,
+            turn: Ticket | None) -> Iterator[View]:
+    """A running job's views (saying it is stopping once ``session`` asked it to); its ``turn`` learns the
+    time it still needs."""
     history = LossHistory(display.marks_steering)
     for report in reports:
         if turn is not None:
@@ -170,4 +176,5 @@ def _follow(reports: Iterator[Progress], display: Display, throttle: Throttle, t
             yield display.final(report, history.table())
             return
         if throttle.ready() or display.urgent(report):
-            yield View(display.status(report), history.table(), display.image(report))
+            status = STOPPING if session.stop_requested else display.status(report)
+            yield View(status, history.table(), display.image(report))

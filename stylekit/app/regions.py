@@ -1,8 +1,9 @@
 """The studio's regions, free of Gradio: brush colours, what the user painted as a region map, and back.
 
-The user paints over the photo with a few brush colours; each colour is a region with its own painting
-from the gallery (or the photo kept as it is) and its own strength. Unpainted parts take the studio's
-painting. The painted layer, flattened on white, is the engine's region map, white standing for the
+The user paints over the photo with up to eight brush colours, translucent so the photo shows through;
+each colour is a region with its own painting from the gallery (or the photo kept as it is), the part of that
+painting it takes (the whole, or say its top third: the sky) and its own strength. Unpainted parts take the studio's painting. The painted layer, flattened on white and brought
+back to the brushes' full colours (:func:`untinted`), is the engine's region map, white standing for the
 unpainted rest (see :mod:`stylekit.regions`).
 """
 
@@ -16,6 +17,7 @@ import numpy as np
 from PIL import Image
 
 from ..errors import MissingInputError
+from ..errors import ConfigError
 from ..regions import KEEP, colour_hex, nearest_colours, parse_colour
 
 
@@ -25,7 +27,11 @@ class Brush:
     colour: str  # "#rrggbb"
 
 
-BRUSHES = (Brush("Red", "#e11d48"), Brush("Blue", "#2563eb"), Brush("Yellow", "#f59e0b"))
+BRUSHES = (
+    Brush("Red", "#e11d48"), Brush("Blue", "#2563eb"), Brush("Yellow", "#f59e0b"), Brush("Green", "#16a34a"),
+    Brush("Purple", "#9333ea"), Brush("Cyan", "#06b6d4"), Brush("Black", "#1f2937"), Brush("Lime", "#a3e635"),
+)
+BRUSH_OPACITY = 0.5  # the editor paints at this opacity, so the photo shows through
 REST = "#ffffff"  # where nothing is painted: the studio's painting
 KEEP_PHOTO = "Keep the photo"
 MIN_PAINTED = 0.001  # a brush colour on less of the picture than this counts as a stray dab, not a region
@@ -34,14 +40,42 @@ STRENGTH_RANGE = (0.0, 4.0)  # a region's style weight, as a multiple of the sty
 # the layer's own size if larger, and hands back layers in that frame: so a restored layer goes in padded
 # to the frame, the photo's part at its top left, and comes back to be cropped to the photo.
 EDITOR_FRAME = 800
+WHOLE = "Whole painting"
+THIRD = 1 / 3
+PARTS = {  # the parts of a painting a region may take, as crops: [left, top, right, bottom], fractions
+    WHOLE: None, "Top half": [0, 0, 1, 0.5], "Bottom half": [0, 0.5, 1, 1], "Left half": [0, 0, 0.5, 1],
+    "Right half": [0.5, 0, 1, 1], "Top third (sky)": [0, 0, 1, THIRD], "Bottom third": [0, 1 - THIRD, 1, 1],
+    "Centre": [0.25, 0.25, 0.75, 0.75],
+}
 
 
 @dataclass
 class RegionChoice:
-    """What one brush colour stands for: a painting's caption or KEEP_PHOTO (None: not chosen), and a strength."""
+    """What one brush colour stands for: a painting's caption or KEEP_PHOTO (None: not chosen), a strength, and
+    the part of the painting (a name in PARTS)."""
 
     painting: str | None
     strength: float = 1.0
+    part: str = WHOLE
+
+
+def check_part(part: str | None) -> str:
+    """A part's name (None: the whole painting); raises ConfigError for one not in PARTS."""
+    if part is None:
+        return WHOLE
+    if part not in PARTS:
+        raise ConfigError(f"{part!r} is not a part of a painting here; pick one of: {', '.join(PARTS)}")
+    return part
+
+
+def part_of(crop) -> str | None:
+    """The name in PARTS of a region's crop (None: no crop, the whole); None for a box that has no name."""
+    if crop is None:
+        return WHOLE
+    for name, box in PARTS.items():
+        if box is not None and len(crop) == 4 and all(abs(a - b) < 1e-3 for a, b in zip(crop, box)):
+            return name
+    return None
 
 
 @dataclass
@@ -55,11 +89,15 @@ class RegionPlan:
 
 
 def default_choices(captions: Sequence[str]) -> list[RegionChoice]:
-    """The first brush keeps the photo; the others start on the gallery's second and third paintings."""
-    paintings = list(captions[1:]) or [KEEP_PHOTO]
-    return [RegionChoice(KEEP_PHOTO)] + [
-        RegionChoice(paintings[i % len(paintings)]) for i in range(len(BRUSHES) - 1)
-    ]
+    """Each brush starts on a painting: the gallery's second, third and so on (the first paints the rest)."""
+    paintings = list(captions[1:]) or list(captions) or [KEEP_PHOTO]
+    return [RegionChoice(paintings[i % len(paintings)]) for i in range(len(BRUSHES))]
+
+
+def untinted(painted: Image.Image) -> Image.Image:
+    """A layer painted at BRUSH_OPACITY and flattened on white, in the brushes' full colours (white stays)."""
+    pixels = np.asarray(painted.convert("RGB"), dtype=np.float32)
+    return Image.fromarray(np.clip(255 - (255 - pixels) / BRUSH_OPACITY, 0, 255).round().astype(np.uint8))
 
 
 def plan_regions(
@@ -83,8 +121,10 @@ def plan_regions(
     styles: list = []
     regions: list[dict] = []
 
-    def add(colour: str, source, name: str, strength: float) -> None:
+    def add(colour: str, source, name: str, strength: float, part: str = WHOLE) -> None:
         region = {"colour": colour, "style": None, "weight": strength, "painting": name}
+        if PARTS[part] is not None and source is not None:
+            region["crop"] = list(PARTS[part])
         if source is not None:
             if source not in styles:
                 styles.append(source)
@@ -104,7 +144,8 @@ def plan_regions(
         if choice.painting == KEEP_PHOTO:
             add(brush.colour, None, KEEP, choice.strength)
         else:
-            add(brush.colour, gallery[choice.painting], gallery[choice.painting].name, choice.strength)
+            source = gallery[choice.painting]
+            add(brush.colour, source, source.name, choice.strength, check_part(choice.part))
     return RegionPlan(styles, regions, painted, brush_regions)
 
 
@@ -135,7 +176,7 @@ def unframed(painted: Image.Image, photo_size: tuple[int, int]) -> Image.Image:
 
 def painted_layer(region_map: Image.Image, regions: Sequence[dict], size: tuple[int, int]) -> np.ndarray:
     """The brush layer (RGBA, ``size``: the photo's width and height) that shows a run's region map: its
-    brush colours painted, the rest clear."""
+    brush colours painted at BRUSH_OPACITY, as the editor paints them, the rest clear."""
     pixels = np.asarray(region_map.convert("RGB").resize(size, Image.Resampling.NEAREST))
     layer = np.zeros((*pixels.shape[:2], 4), np.uint8)
     brush_colours = {b.colour for b in BRUSHES}
@@ -143,7 +184,7 @@ def painted_layer(region_map: Image.Image, regions: Sequence[dict], size: tuple[
         colour = colour_hex(parse_colour(region["colour"]))
         if colour in brush_colours:
             where = (pixels == parse_colour(colour)).all(-1)
-            layer[where] = (*parse_colour(colour), 255)
+            layer[where] = (*parse_colour(colour), round(255 * BRUSH_OPACITY))
     return layer
 
 
@@ -160,12 +201,17 @@ def restored_choices(
             continue
         name = region.get("painting")
         strength = float(region.get("weight", 1.0))
+        part = part_of(region.get("crop"))
+        if part is None:
+            part = WHOLE
+            notes.append(f"the {brush.name.lower()} region took a part of its painting that has no name here "
+                         f"({region['crop']}); it takes the whole painting, or pick a part")
         if region.get("style") is None:
             choices[index] = RegionChoice(KEEP_PHOTO, strength)
         elif name in captions_by_file:
-            choices[index] = RegionChoice(captions_by_file[name], strength)
+            choices[index] = RegionChoice(captions_by_file[name], strength, part)
         else:
-            choices[index] = RegionChoice(None, strength)
+            choices[index] = RegionChoice(None, strength, part)
             notes.append(f"the {brush.name.lower()} region used {name or 'a painting'} that is not in the gallery; "
                          "pick a painting for it")
     others = set(by_colour) - {b.colour for b in BRUSHES} - {REST}

@@ -1,5 +1,5 @@
 """A browser session's jobs: the folder that holds their files, the running job's controls, and the
-sessions of each client, closed soon after it goes."""
+sessions of each client, kept for half an hour after its last request and within the workspace's size."""
 
 from __future__ import annotations
 
@@ -15,8 +15,11 @@ import numpy as np
 from PIL import Image
 
 from ..progress import RunControls
+from .workspace import disk_usage
 
 PREVIEW_FILES = 3  # live previews kept on disk per session (the newest; the browser may still be fetching them)
+KEPT_FOR_S = 1800.0  # a gone client's files are kept this long after its last request (a phone that slept)
+WORKSPACE_BYTES = 2 * 2**30  # over this, the sessions idle the longest go first
 
 
 class RunSession:
@@ -86,23 +89,43 @@ class RunSession:
 
 
 class ClientSessions:
-    """The sessions of each client (a browser tab, an API client), closed soon after it disconnects.
+    """The sessions of each client (a browser tab, an API client), closed a while after it disconnects.
 
-    Gradio deletes a closed tab's state only an hour later. Here a disconnected client's sessions are
-    closed (their files deleted) once they have had no job for ``grace`` seconds; a client that comes
-    back in time (API clients reconnect at each call) keeps them.
+    A disconnected client's sessions are closed (their files deleted) once it has made no request and
+    they have had no job for ``grace`` seconds; a client that comes back in time (a phone that slept, an
+    API client reconnecting at each call) finds its results. Over ``limit_bytes`` in all, the idle
+    sessions whose client was seen the longest ago are closed first.
     """
 
-    def __init__(self, grace: float = 60.0, clock: Callable[[], float] = time.monotonic):
-        self.grace, self.clock = grace, clock
+    def __init__(self, grace: float = KEPT_FOR_S, clock: Callable[[], float] = time.monotonic,
+                 limit_bytes: int = WORKSPACE_BYTES):
+        self.grace, self.clock, self.limit_bytes = grace, clock, limit_bytes
         self._by_client: dict[str, list[RunSession]] = {}
+        self._seen: dict[str, float] = {}  # each client's latest request
         self._lock = threading.Lock()
 
     def add(self, client: str, session: RunSession) -> None:
+        """A request of ``client`` for ``session``; sessions idle the longest go while the workspace is too big."""
         with self._lock:
+            self._seen[client] = self.clock()
             sessions = self._by_client.setdefault(client, [])
             if session not in sessions:
                 sessions.append(session)
+        self.trim()
+
+    def trim(self) -> None:
+        """Close idle sessions, those whose client was seen the longest ago first, until their files fit."""
+        with self._lock:
+            held = [(max(self._seen.get(client, -math.inf), session.last_active), session)
+                    for client, sessions in self._by_client.items() for session in sessions]
+        sizes = {id(session): _size(session.folder) for _, session in held}
+        total = sum(sizes.values())
+        for _, session in sorted(held, key=lambda pair: pair[0]):
+            if total <= self.limit_bytes:
+                return
+            if not session.busy:
+                total -= sizes[id(session)]
+                session.close()
 
     def disconnected(self, client: str) -> None:
         """Close the client's sessions once none has had a job for ``grace`` seconds (checked again until then)."""
@@ -113,12 +136,22 @@ class ClientSessions:
     def _close_if_idle(self, client: str) -> None:
         with self._lock:
             sessions = self._by_client.get(client, [])
-            if any(session.busy or self.clock() - session.last_active < self.grace for session in sessions):
+            recent = self.clock() - self._seen.get(client, -math.inf) < self.grace
+            if recent or any(session.busy or self.clock() - session.last_active < self.grace for session in sessions):
                 sessions = None
             else:
                 self._by_client.pop(client, None)
+                self._seen.pop(client, None)
         if sessions is None:
             self.disconnected(client)
             return
         for session in sessions:
             session.close()
+
+
+def _size(folder: Path | None) -> int:
+    """Bytes under a session's folder (0: none yet, or its files changed while being counted)."""
+    try:
+        return disk_usage(folder) if folder is not None else 0
+    except OSError:
+        return 0

@@ -8,6 +8,8 @@ PNG is :mod:`.restore`'s and the session's live controls :mod:`.studio_session`'
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -16,26 +18,27 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ..controls import Controls
 from ..devices import resolve_device
+from ..compute import InProcess, StylizeJob
 from ..engine import StylizeProgress, stylize
 from ..errors import ConfigError
 from ..estimate import learn, run_seconds
 from ..export import ProgressRecorder, save_png, write_gif
-from ..fast.apply import head_start
 from ..images import fitted_size
 from ..progress import Outcome
+from .backends import chosen_backend
 from .gallery import model_for
-from .jobs import GIF_FRAMES, Throttle, View, stream_views
-from .regions import plan_regions, unframed
+from .jobs import GIF_FRAMES, GIF_SIDE, Throttle, View, stream_views
+from .regions import plan_regions, unframed, untinted
 from .studio_session import StudioSession
-from .studio_settings import MAX_SIDE, StudioSettings, max_size, photo_size  # noqa: F401  (MAX_SIDE, max_size: tests)
+from .studio_settings import StudioSettings, photo_size
 from .turns import Turns
 from .uploads import load_upload
 from .words import duration, minutes, sentence
 
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
 CONFIRM_OVER_S = 300  # a run expected to take longer waits for the user to confirm it
+STEERED_NOTE_S = 4.0  # how long the status line names a slider change, beside its at once shown preview
 UPLOAD_LABELS = ("photo", "painting", "second painting", "painted regions")  # how messages name the image inputs
 
 
@@ -109,7 +112,7 @@ def run(
     content = load_upload(UPLOAD_LABELS[0], photo)
     plan = None
     if painted is not None:
-        layer = unframed(load_upload(UPLOAD_LABELS[3], painted), content.size)
+        layer = untinted(unframed(load_upload(UPLOAD_LABELS[3], painted), content.size))
         plan = plan_regions(layer, str(paintings[0]), session.region_choices, gallery or {}, Path(paintings[0]).name)
     if plan is not None and len(paintings) > 1:
         raise ConfigError("regions and a blend of two paintings do not combine: clear the second painting or "
@@ -122,22 +125,15 @@ def run(
     model = head_start_model(settings, paintings, plan is not None)
     if model is not None:
         config = replace(config, init="model")
-    controls = Controls.from_config(config)
     session.brush_regions = plan.brush_regions if plan else {}
     session.config = config
-    reports = _stylize(config, content, styles, controls, model, plan.region_map if plan else None)
+    job = StylizeJob(config, content, styles, model, plan.region_map if plan else None)
+    running = (chosen_backend() or InProcess(stylize)).start(job)  # lazy: nothing runs before its turn
     shown = fitted_size(content.size, min(config.size, PREVIEW_MAX_SIDE))  # every preview, coarse scales too
-    display = _StudioDisplay(session, resolve_device(config.device).type, shown, (config, content.size))
+    display = _StudioDisplay(session, resolve_device(config.device).type, shown, (config, content.size),
+                             download_name(photo, paintings[0]))
     turn = turns.join(run_seconds(config, content.size)) if turns is not None else None
-    yield from stream_views(session, controls, reports, display, throttle or Throttle(), turn)
-
-
-def _stylize(config, content, styles, controls, model: Path | None, region_map) -> Iterator[StylizeProgress]:
-    """The run's reports, from the head start (made from ``model``, if any) on. A generator: nothing runs
-    until the first report is asked for, once the run's turn has come, so neither the run's work nor its
-    clock starts while it waits in line."""
-    init_image = head_start(model, content, config.size, config.device) if model is not None else None
-    yield from stylize(config, content, styles, controls, init_image=init_image, region_map=region_map)
+    yield from stream_views(session, running.controls, running.reports, display, throttle or Throttle(), turn)
 
 
 class _StudioDisplay:
@@ -145,14 +141,19 @@ class _StudioDisplay:
 
     marks_steering = True
 
-    def __init__(self, session: StudioSession, device: str, shown: tuple[int, int], work: tuple):
+    def __init__(self, session: StudioSession, device: str, shown: tuple[int, int], work: tuple, name: str):
         self.session, self.device, self.shown = session, device, shown
         self.work = work  # (config, photo size): what the run does, for the time estimate to learn from
-        self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES)  # thins itself: evenly spaced
+        self.name = name  # the downloads' file name, without its suffix
+        self.recorder = ProgressRecorder(every=1, max_frames=GIF_FRAMES, max_side=GIF_SIDE)  # evenly spaced
+        self.steered: tuple[str, float] | None = None  # the latest slider change in words, and when it acted
 
     def record(self, report: StylizeProgress) -> None:
         if not report.done and report.preview is not None:  # a tile pass's report has none
             self.recorder.add(report.step, report.preview)
+        if report.steered:
+            names = ", ".join(name.replace("_", " ") for name in report.steered)
+            self.steered = (f"Steered at step {report.step} ({names})", time.monotonic())
 
     def image(self, report: StylizeProgress) -> Path | None:
         return None if report.preview is None else self._shown(report.preview)
@@ -165,15 +166,20 @@ class _StudioDisplay:
         return self.session.preview_file(np.asarray(image))
 
     def status(self, report: StylizeProgress) -> str:
-        return progress_text(report, self.device)
+        text = progress_text(report, self.device)  # a running report's message: what befell it (moved worker)
+        if self.steered is not None and time.monotonic() - self.steered[1] < STEERED_NOTE_S:
+            text = f"**{self.steered[0]}** · {text}"  # for a few seconds: the user sees the slider acted
+        return f"{sentence(report.message)} {text}" if report.message else text
 
     def urgent(self, report: StylizeProgress) -> bool:
-        return False
+        """A slider change's first step is shown at once, not at the next throttled update."""
+        return bool(report.steered) and report.preview is not None
 
     def final(self, report: StylizeProgress, losses: pd.DataFrame | None) -> View:
         folder = self.session.new_run_folder()
-        png, gif = folder / "stylekit.png", folder / "stylekit-progress.gif"
-        save_png(report.result, png, report.settings, report.region_map)
+        png, gif = folder / f"{self.name}.png", folder / f"{self.name}-progress.gif"
+        # the settings record the steps run beside the budget (``steps``): a stopped run's are fewer
+        save_png(report.result, png, {**report.settings, "steps_ran": report.step}, report.region_map)
         self.recorder.add(report.step, report.result, force=True)
         write_gif(gif, self.recorder.frames)
         warning = report.message if report.outcome is Outcome.DIVERGED else None
@@ -182,6 +188,13 @@ class _StudioDisplay:
         big = max(report.size) > PREVIEW_MAX_SIDE  # shown at display size; the download stays full size
         shown = self._shown(report.result) if big else png
         return View(done_text(report, self.device), losses, shown, (png, gif), warning)
+
+
+def download_name(photo, painting) -> str:
+    """The downloads' name, apart from any other run's: the photo's, the painting's and the time
+    ("dandelion-starry_night-20250101-140512")."""
+    stems = [re.sub(r"[^A-Za-z0-9_]+", "-", Path(str(path)).stem).strip("-")[:32] for path in (photo, painting)]
+    return "-".join([*(stem or "image" for stem in stems), time.strftime("%Y%m%d-%H%M%S")])
 
 
 def progress_text(report: StylizeProgress, device: str) -> str:

@@ -28,6 +28,7 @@ class StudioSession(RunSession):
         self.region_choices = default_choices(captions)  # what each brush colour stands for
         self.brush_regions: dict[int, int] = {}  # in the latest run: brush index to region index
         self.asked: tuple | None = None  # the long run awaiting confirmation: (settings, photo, paintings)
+        self.refused: str | None = None  # the latest upload refused, warned about once
 
     def layer_file(self, layer: np.ndarray) -> Path:
         """A restored brush layer (RGBA) as a PNG in the session's folder, for the region editor."""

@@ -107,10 +107,11 @@ class StudioSettings(_LivePositions):
     def check(self) -> None:
         """Raise ConfigError for the first widget value of the wrong type or out of its widget's range
         (RANGES), and for unusable steering: cheap checks, for before any work."""
+        size = self.base.size
+        if isinstance(size, (int, float)) and not isinstance(size, bool) and size > MAX_SIDE:  # before the core's
+            raise SizeLimitError(f"the studio makes pictures up to {MAX_SIDE} px; choose a size of at most {MAX_SIDE}")
         validate_fields(self)
         validate_fields(self.base)
-        if self.base.size > MAX_SIDE:
-            raise SizeLimitError(f"the studio makes pictures up to {MAX_SIDE} px; choose a size of at most {MAX_SIDE}")
         for name in _CHECKED:
             RANGES[name].check(getattr(self.base, name))
         check_steering(parse_steering(self.steering))
@@ -221,8 +222,8 @@ def photo_size(photo: str | Path | None, fallback: tuple[int, int]) -> tuple[int
         try:
             with Image.open(photo) as image:
                 return image.size
-        except (OSError, SyntaxError, ValueError):
-            pass
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            pass  # the upload's own check says what is wrong with it
     return fallback
 
 

@@ -20,14 +20,16 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ..compute import ApplyJob, Backend, InProcess, TrainJob
 from ..errors import MissingInputError
 from ..export import ProgressRecorder, write_gif
 from ..fast.apply import FastModel, load_model, stylize_image
 from ..fast.config import ApplyConfig, TrainConfig
-from ..fast.train import TrainProgress, train
-from ..progress import Outcome, RunControls
+from ..fast.train import TrainProgress
+from ..progress import Outcome
 from ..settings import Settings, setting, validate_fields
 from .allocator import release_memory
+from .backends import chosen_backend
 from .datasets import Unpacked, offered_folder, unpack_photos
 from .gallery import shipped_models
 from .jobs import GIF_FRAMES, Throttle, View, stream_views
@@ -118,15 +120,20 @@ class FastSession(RunSession):
     def model(self, choice: str | None, upload: str | None) -> FastModel:
         """The uploaded model if any, else the chosen one; loaded once while unchanged (a refused upload is
         deleted)."""
-        label = choice if isinstance(choice, str) else ""
-        path = upload or self.trained.get(label) or self.shipped.get(label)
-        if not path:
-            raise MissingInputError("choose a model, or upload a .safetensors model")
+        path = self.model_path(choice, upload)
         mtime = Path(path).stat().st_mtime if Path(path).exists() else 0.0
         if self._loaded is None or self._loaded[:2] != (path, mtime):
             with discarded_if_refused(upload):
                 self._loaded = (path, mtime, load_model(path))
         return self._loaded[2]
+
+    def model_path(self, choice: str | None, upload: str | None) -> str:
+        """The uploaded model's file if any, else the chosen one's."""
+        label = choice if isinstance(choice, str) else ""
+        path = upload or self.trained.get(label) or self.shipped.get(label)
+        if not path:
+            raise MissingInputError("choose a model, or upload a .safetensors model")
+        return path
 
     @contextlib.contextmanager
     def unpacked(self, archive: str) -> Iterator[Unpacked]:
@@ -164,12 +171,12 @@ def run_training(
         with photos.unpacked(session) as dataset:
             name = Path(style).stem
             folder = session.new_run_folder()
-            controls = RunControls()
             config = settings.to_config(style, str(dataset.folder), folder / f"{name}.safetensors")
-            reports = train(config, controls)
+            running = (chosen_backend() or InProcess()).train(TrainJob(config))  # in-process: set up at once
             display = _TrainingDisplay(session, name, folder, dataset.note())
             turn = turns.join(None) if turns is not None else None  # its time shows once it runs
-            yield from stream_views(session, controls, iter(reports), display, throttle or Throttle(1.0), turn)
+            yield from stream_views(session, running.controls, running.reports, display, throttle or Throttle(1.0),
+                                    turn)
     finally:
         release_memory()
 
@@ -252,7 +259,8 @@ def stylize_photo(
     session: FastSession, choice: str | None, upload: str | None, photo, strength: float, keep_colors: str
 ) -> Stylized:
     """Stylize an uploaded photo with the chosen model, at the instant tab's size at most (then with a note)."""
-    return _stylize(session, choice, upload, ("photo", photo), LIMITS.instant.photo_side, strength, keep_colors)
+    return _stylize(session, choice, upload, ("photo", photo), LIMITS.instant.photo_side, strength, keep_colors,
+                    chosen_backend())
 
 
 def stylize_frame(
@@ -266,8 +274,9 @@ def stylize_frame(
 
 
 def _stylize(session: FastSession, choice: str | None, upload: str | None, source: tuple[str, Any], max_side: int,
-             strength: float, keep_colors: str) -> Stylized:
-    """Stylize ``source`` (its label and its file or pixels), the settings checked before any work."""
+             strength: float, keep_colors: str, backend: Backend | None = None) -> Stylized:
+    """Stylize ``source`` (its label and its file or pixels), the settings checked before any work; on
+    ``backend`` if given (else here: the webcam's frames stay in this process, a round trip each is too slow)."""
     config = apply_settings(strength, keep_colors)
     model = session.model(choice, upload)
     label, image = source
@@ -277,4 +286,6 @@ def _stylize(session: FastSession, choice: str | None, upload: str | None, sourc
     if max(image.size) > max_side:
         config = replace(config, size=max_side)
         note = f"the {label} ({image.width}x{image.height}) was stylized at {max_side} px, the most here"
-    return Stylized(stylize_image(model, image, config), note)
+    if backend is None:
+        return Stylized(stylize_image(model, image, config), note)
+    return Stylized(backend.apply(ApplyJob(Path(session.model_path(choice, upload)), image, config)), note)

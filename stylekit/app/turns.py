@@ -1,5 +1,6 @@
 """Turns on the compute device: jobs run a few at a time, in the order they asked, and a waiting job can say
-where it stands ("2nd in line, about 0:40 before it starts")."""
+where it stands ("2nd in line, about 0:40 before it starts"). With a Ray worker pool it is one line for the
+whole cluster: as many jobs run as there are ready workers (:meth:`Turns.resize`)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ class Turns:
         with self._changed:
             self._line.append(ticket)
         return ticket
+
+    def resize(self, slots: int) -> None:
+        """Let ``slots`` jobs run at once from now on (a cluster's ready workers; at least one, so the line
+        keeps moving up to a job that then says the compute is unavailable)."""
+        with self._changed:
+            self.slots = max(1, slots)
+            self._changed.notify_all()
 
     def _ahead(self, ticket: Ticket) -> list[Ticket]:
         return self._line[: self._line.index(ticket)]

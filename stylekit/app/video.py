@@ -13,9 +13,10 @@ import pandas as pd
 
 from ..errors import ImageError, MissingInputError, SizeLimitError
 from ..fast.config import VideoConfig
-from ..fast.video import VideoInfo, VideoProgress, probe_video, stylize_video
-from ..progress import Outcome, RunControls
-from .allocator import release_memory
+from ..compute import InProcess, VideoJob
+from ..fast.video import VideoInfo, VideoProgress, probe_video
+from ..progress import Outcome
+from .backends import chosen_backend
 from .jobs import Throttle, View, stream_views
 from .limits import LIMITS, in_words
 from .refusals import discarded_if_refused
@@ -88,14 +89,12 @@ def run_video(
     shrunk = max(info.size) > side
     config = replace(config, size=side if shrunk else None)
     output = session.new_run_folder() / f"{Path(source).stem}-stylized.mp4"
-    controls = RunControls()
-    reports = stylize_video(model, source, output, config, video, controls)
+    job = VideoJob(Path(model_session.model_path(choice, upload)), Path(source), output, config, video)
+    backend = chosen_backend()
+    running = InProcess().video(job, model) if backend is None else backend.video(job)  # in-process: checked now
     turn = turns.join(info.frames / 25) if turns is not None else None  # about 25 frames/s at 512 px on a CPU
     display = _VideoDisplay(f"frames stylized at {side} px, the most here" if shrunk else None)
-    try:
-        yield from stream_views(session, controls, reports, display, throttle or Throttle(), turn)
-    finally:
-        release_memory()
+    yield from stream_views(session, running.controls, running.reports, display, throttle or Throttle(), turn)
 
 
 class _VideoDisplay:

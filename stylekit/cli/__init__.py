@@ -6,10 +6,10 @@ Every user error is reported here, in one place: one line on stderr, exit code 2
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from collections.abc import Sequence
 
+from ..atomic import fail_writes_past_the_size_limit
 from ..errors import UserError
 from . import fast, stylize
 
@@ -30,8 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    if hasattr(signal, "SIGXFSZ"):  # past a file size limit (ulimit -f), a write fails with EFBIG, said in one line
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    fail_writes_past_the_size_limit()
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)

@@ -1,7 +1,7 @@
 """``stylekit stylize CONTENT STYLE [STYLE ...]``: optimize a photo towards one or more paintings.
 
-With ``--regions MAP --region-style COLOUR=PAINTING[:WEIGHT] ...``, each colour of the region map gets its
-own painting (``keep`` keeps the photo there) instead.
+With ``--regions MAP --region-style COLOUR=PAINTING[:WEIGHT][@LEFT,TOP,RIGHT,BOTTOM] ...``, each colour of the
+region map gets its own painting (``keep`` keeps the photo there), or a part of it, instead.
 """
 
 from __future__ import annotations
@@ -41,9 +41,10 @@ def add_parser(commands) -> None:
     p.add_argument("--init-image", help="start image for --init image (or model: a fast model's output)")
     p.add_argument("--regions", metavar="MAP", help="region map: an image with a flat colour per region")
     p.add_argument(
-        "--region-style", action="append", default=[], metavar="COLOUR=PAINTING[:WEIGHT]",
+        "--region-style", action="append", default=[], metavar="COLOUR=PAINTING[:WEIGHT][@L,T,R,B]",
         help=f"a region's painting and style weight multiplier, e.g. red=starry.jpg:2 or '#ffffff={KEEP}' "
-        "(keep the photo there); once per colour of the map",
+        "(keep the photo there); once per colour of the map. @LEFT,TOP,RIGHT,BOTTOM (fractions 0-1 of the "
+        "painting) takes only that part of it, e.g. blue=starry.jpg@0,0,1,0.33 (its top third: the sky)",
     )
     p.add_argument("--gif", help="write the progression as a GIF here")
     p.add_argument("--mp4", help="write the progression as an MP4 here (needs imageio-ffmpeg)")
@@ -122,8 +123,10 @@ def _paintings(args: argparse.Namespace) -> tuple[list[str], list[dict]]:
     styles: list[str] = []
     regions = []
     for spec in args.region_style:
-        colour, painting, weight = _region_style(spec)
+        colour, painting, weight, crop = _region_style(spec)
         region = {"colour": colour, "style": None, "weight": weight, "painting": painting}
+        if crop is not None:
+            region["crop"] = crop
         if painting != KEEP:
             if painting not in styles:
                 styles.append(painting)
@@ -132,13 +135,24 @@ def _paintings(args: argparse.Namespace) -> tuple[list[str], list[dict]]:
     return styles, regions
 
 
-def _region_style(spec: str) -> tuple[str, str, float]:
-    """``COLOUR=PAINTING[:WEIGHT]`` to (``#rrggbb``, painting or KEEP, weight)."""
+def _region_style(spec: str) -> tuple[str, str, float, list[float] | None]:
+    """``COLOUR=PAINTING[:WEIGHT][@L,T,R,B]`` to (``#rrggbb``, painting or KEEP, weight, crop or None)."""
     colour, equals, painting = spec.partition("=")
     if not equals or not painting:
         raise ConfigError(
             f"--region-style {spec!r}: write COLOUR=PAINTING[:WEIGHT], e.g. red=starry.jpg:2 or white={KEEP}"
         )
+    crop = None
+    path, at, box = painting.rpartition("@")
+    if at and "," in box:  # else an @ inside the path
+        try:
+            crop = [float(v) for v in box.split(",")]
+        except ValueError:
+            crop = []
+        if len(crop) != 4:
+            raise ConfigError(f"--region-style {spec!r}: write the part of the painting as @LEFT,TOP,RIGHT,BOTTOM "
+                              f"in fractions from 0 to 1, e.g. red=starry.jpg@0,0,1,0.33 (the top third)")
+        painting = path
     weight = 1.0
     path, colon, tail = painting.rpartition(":")
     if colon:
@@ -147,7 +161,7 @@ def _region_style(spec: str) -> tuple[str, str, float]:
             painting = path
         except ValueError:
             pass  # a colon inside the path (C:\...), not a weight
-    return colour_hex(parse_colour(colour)), painting, weight
+    return colour_hex(parse_colour(colour)), painting, weight, crop
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

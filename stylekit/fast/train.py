@@ -11,9 +11,10 @@ validates and writes checkpoints.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,6 +73,25 @@ def _first_readable_image(files) -> Image.Image:
     raise ImageError("none of the dataset images could be read; check the folder holds JPEG or PNG photos")
 
 
+def _network(config: TrainConfig, device: torch.device) -> tuple[TransformerNet, torch.optim.Adam, int]:
+    """The seeded network, its optimizer and the steps already done: from ``config.resume`` when given."""
+    torch.manual_seed(config.seed)
+    shape = NETWORKS[config.network]
+    net = TransformerNet(shape).to(device, memory_format=torch.channels_last)
+    optimizer = torch.optim.Adam(net.parameters(), lr=config.learning_rate)
+    if not config.resume:
+        return net, optimizer, 0
+    checkpoint = read_checkpoint(config.resume, with_optimizer=True)
+    if checkpoint.network != shape:
+        raise ConfigError(
+            f"{Path(config.resume).name} holds another network than --network {config.network} "
+            f"({checkpoint.network}); resume it with the network it was trained with"
+        )
+    load_weights(net, checkpoint)
+    restore_adam(net, optimizer, checkpoint)
+    return net, optimizer, checkpoint.steps
+
+
 class TrainingRun:
     """State of one training run; iterating it drives the training."""
 
@@ -95,34 +115,12 @@ class TrainingRun:
             torch.backends.cudnn.benchmark = True
 
         files = find_images(config.dataset, config.fraction, config.seed)
-        self.style_image = load_image(config.style)
-        style_side = config.style_size or config.size
-        check_size(*fitted_size(self.style_image.size, style_side), self.device, "the style image", "style size")
-        val = load_image(config.val_image) if config.val_image else _first_readable_image(files)
-        check_size(*fitted_size(val.size, config.val_size), self.device, "the validation image", "validation size")
-        self.val_input = image_to_tensor(resize_to_longest(val, config.val_size), self.device)
-        self.val_input_array = tensor_to_array(self.val_input)
-
-        torch.manual_seed(config.seed)
-        shape = NETWORKS[config.network]
-        self.net = TransformerNet(shape).to(self.device, memory_format=torch.channels_last)
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=config.learning_rate)
-        self.start_step = 0
-        if config.resume:
-            checkpoint = read_checkpoint(config.resume, with_optimizer=True)
-            if checkpoint.network != shape:
-                raise ConfigError(
-                    f"{Path(config.resume).name} holds another network than --network {config.network} "
-                    f"({checkpoint.network}); resume it with the network it was trained with"
-                )
-            load_weights(self.net, checkpoint)
-            restore_adam(self.net, self.optimizer, checkpoint)
-            self.start_step = checkpoint.steps
+        style = self._load_images(files)
+        self.net, self.optimizer, self.start_step = _network(config, self.device)
         self.model = self.net
         if world.distributed:
             self.model = DistributedDataParallel(self.net, device_ids=[self.device.index] if cuda else None)
 
-        style = image_to_tensor(resize_to_longest(self.style_image, style_side), self.device)
         content_layers, style_layers = config.layers
         self.loss = PerceptualLoss(
             load_backbone(config.backbone, "max", str(self.device)),
@@ -146,8 +144,20 @@ class TrainingRun:
         self.per_epoch = batches_per_epoch(len(files), config.batch_size, world.size)
         self.total = config.steps or config.epochs * self.per_epoch
         self.failed: set[str] = set()
-        self.saved_step: int | None = None  # the step of the last checkpoint written by this run
-        self.save_error: WriteError | None = None  # why the latest checkpoint could not be written
+        self.checkpoints = _Checkpoints(config.output if world.is_main else None)
+
+    def _load_images(self, files: list[Path]) -> Tensor:
+        """Load the painting and the validation photo, refusing sizes the device cannot hold; the painting
+        as the loss takes it."""
+        config = self.config
+        self.style_image = load_image(config.style)
+        style_side = config.style_size or config.size
+        check_size(*fitted_size(self.style_image.size, style_side), self.device, "the style image", "style size")
+        val = load_image(config.val_image) if config.val_image else _first_readable_image(files)
+        check_size(*fitted_size(val.size, config.val_size), self.device, "the validation image", "validation size")
+        self.val_input = image_to_tensor(resize_to_longest(val, config.val_size), self.device)
+        self.val_input_array = tensor_to_array(self.val_input)
+        return image_to_tensor(resize_to_longest(self.style_image, style_side), self.device)
 
     # ----- one step ---------------------------------------------------------
     def _forward_backward(self, images: Tensor) -> Losses:
@@ -178,10 +188,7 @@ class TrainingRun:
         return self.val_input_array, tensor_to_array(output)
 
     def _save(self, step: int, losses: Losses) -> str | None:
-        """Write the checkpoint of ``step``; None when this process writes none, or the write failed (then
-        ``save_error`` says why, the previous file stays as it was and the run stops at the next step)."""
-        if not (self.world.is_main and self.config.output) or self.save_error is not None:
-            return None
+        """Write the checkpoint of ``step`` (see :class:`_Checkpoints`); None where none was written."""
         info = {
             "settings": _without_paths(self.config.to_dict()),
             "steps": step,
@@ -189,23 +196,10 @@ class TrainingRun:
             "losses": vars(losses),
             "world_size": self.world.size,
         }
-        try:
-            save_checkpoint(self.config.output, self.net, info, self.style_image, self.optimizer)
-        except WriteError as error:
-            self.save_error = error
-            return None
-        self.saved_step = step
-        return self.config.output
-
-    def _save_failure(self, step: int) -> str:
-        """What a failed save means, in one line; OutputError when no checkpoint of this run was kept."""
-        error = self.save_error
-        failed = f"training stopped at step {step}: could not save its checkpoint to {error.path} ({error.reason})"
-        if self.saved_step is None:
-            unchanged = "; the previous file there is unchanged" if error.previous else ""
-            raise OutputError(f"{failed}, and no earlier checkpoint of this run was saved{unchanged}; {error.advice}")
-        kept = f"the last good one, of step {self.saved_step}, is still there"
-        return f"{failed}; {kept}. Free some space, then resume from it"
+        write = functools.partial(
+            save_checkpoint, net=self.net, info=info, style_image=self.style_image, optimizer=self.optimizer
+        )
+        return self.checkpoints.save(step, write)
 
     # ----- the run ----------------------------------------------------------
     def __iter__(self) -> Iterator[TrainProgress]:
@@ -225,7 +219,7 @@ class TrainingRun:
             for batch in self.loader:
                 self.failed |= batch.failed
                 new_losses = self._forward_backward(batch.images)
-                stop_asked = self.controls.stop or self.save_error is not None
+                stop_asked = self.controls.stop or self.checkpoints.error is not None
                 diverged, stop = self._agree(not math.isfinite(new_losses.total), stop_asked)
                 if diverged:
                     outcome = Outcome.DIVERGED
@@ -257,18 +251,19 @@ class TrainingRun:
                     message = f"stopped at step {step} of {self.total}"
                 if step >= self.total or stop:
                     break
-        elapsed = time.perf_counter() - start
+        yield self._last_report(step, losses, outcome, message, time.perf_counter() - start, images)
+
+    def _last_report(
+        self, step: int, losses: Losses, outcome: Outcome, message: str | None, elapsed: float, images: int
+    ) -> TrainProgress:
+        """The report that ends the run, after its last checkpoint is saved (or the last good one kept)."""
         checkpoint = self._save(step, losses)
-        if self.save_error is not None:  # the last good checkpoint stays, unchanged, where it was written
-            failure, checkpoint = self._save_failure(step), self.config.output
-            if outcome is Outcome.DIVERGED:
-                message = f"{message}; {failure}"
-            else:
-                outcome, message = Outcome.STOPPED, failure
+        outcome, message, checkpoint = self.checkpoints.ending(step, outcome, message, checkpoint)
         if self.failed:
             skipped = f"skipped {len(self.failed)} unusable image file(s) (unreadable, or too thin)"
             message = f"{message}; {skipped}" if message else skipped
-        yield TrainProgress(
+        num_epochs = math.ceil(self.total / self.per_epoch)
+        return TrainProgress(
             step=step,
             total_steps=self.total,
             epoch=min(step // self.per_epoch + 1, num_epochs),
@@ -280,10 +275,50 @@ class TrainingRun:
             validation=self._validate(),
             skipped_files=len(self.failed),
             checkpoint=checkpoint,
-            save_failed=self.save_error is not None,
+            save_failed=self.checkpoints.error is not None,
             outcome=outcome,
             message=message,
         )
+
+
+class _Checkpoints:
+    """Where a run's checkpoints go (None: this process writes none). A save that fails leaves the last good
+    checkpoint as it was, and the run stops at its next step with a message naming it."""
+
+    def __init__(self, path: str | None):
+        self.path = path
+        self.saved_step: int | None = None  # the step of the last checkpoint this run wrote
+        self.error: WriteError | None = None  # why the latest one could not be written
+
+    def save(self, step: int, write: Callable[[str], None]) -> str | None:
+        """``write(path)`` the checkpoint of ``step``; the path, or None when none was written."""
+        if self.path is None or self.error is not None:
+            return None
+        try:
+            write(self.path)
+        except WriteError as error:
+            self.error = error
+            return None
+        self.saved_step = step
+        return self.path
+
+    def ending(
+        self, step: int, outcome: Outcome, message: str | None, checkpoint: str | None
+    ) -> tuple[Outcome, str | None, str | None]:
+        """The run's outcome, message and checkpoint, told of a failed save; OutputError when no checkpoint of
+        this run was kept."""
+        error = self.error
+        if error is None:
+            return outcome, message, checkpoint
+        failed = f"training stopped at step {step}: could not save its checkpoint to {error.path} ({error.reason})"
+        if self.saved_step is None:
+            unchanged = "; the previous file there is unchanged" if error.previous else ""
+            raise OutputError(f"{failed}, and no earlier checkpoint of this run was saved{unchanged}; {error.advice}")
+        kept = f"the last good one, of step {self.saved_step}, is still there"
+        failure = f"{failed}; {kept}. Free some space, then resume from it"
+        if outcome is Outcome.DIVERGED:
+            return outcome, f"{message}; {failure}", self.path
+        return Outcome.STOPPED, failure, self.path
 
 
 _PATH_SETTINGS = ("style", "dataset", "output", "resume", "val_image")

@@ -13,7 +13,7 @@ import gradio as gr
 
 from ...errors import UserError
 from .. import gallery
-from ..jobs import View
+from ..jobs import STOPPING, View
 from ..sessions import ClientSessions, RunSession
 from ..turns import Turns
 from ..words import sentence
@@ -27,7 +27,7 @@ QUIET = {"show_progress": "hidden", "api_visibility": "private"}
 PHOTOS = [str(p) for p in gallery.photos()]
 PAINTINGS = gallery.paintings()
 LOSS_COLORS = {"content": "#2563eb", "style": "#db2777", "tv": "#9ca3af", "total": "#111827", "steered": "#f59e0b"}
-WAITING = "Waiting for the compute device…"
+STARTING = "Starting…"  # until the job says where it stands in line, or its first step
 log = logging.getLogger("stylekit.app")
 
 
@@ -84,12 +84,19 @@ def stream(views: Iterator[View], downloads: int = 2, plot: bool = True) -> Iter
         raise _popup(error, "a run") from None
 
 
-def loss_plot(elem_id: str, height: int) -> gr.LinePlot:
-    """The live plot of the loss terms (no label: a labelled plot hides its legend)."""
-    return gr.LinePlot(
+def loss_plot(elem_id: str, height: int, steering: bool = False) -> gr.LinePlot:
+    """The live plot of the loss terms, and under it their legend (with the "steered" marks if ``steering``).
+
+    The legend is the page's own, not the plot's: the plot's keeps to one line and is cut off on a phone.
+    """
+    plot = gr.LinePlot(
         x="step", y="log10 loss", color="term", height=height, x_title="step", y_title="log₁₀ loss",
-        x_axis_format="d", color_map=LOSS_COLORS, elem_id=elem_id,
+        x_axis_format="d", color_map=LOSS_COLORS, colors_in_legend=[], elem_id=elem_id,
     )
+    terms = [term for term in LOSS_COLORS if steering or term != "steered"]
+    items = "".join(f'<span><i style="border-color: {LOSS_COLORS[t]}"></i>{t}</span>' for t in terms)
+    gr.HTML(f'<div class="loss-legend">{items}</div>', elem_id=f"{elem_id}-legend", js_on_load=None)
+    return plot
 
 
 def updates(view: View, downloads: int, plot: bool = True) -> tuple:
@@ -109,19 +116,25 @@ def _or_skip(value):
     return gr.skip() if value is None else value
 
 
+def _stop(session: RunSession) -> str:
+    session.stop()
+    return STOPPING
+
+
 def wire_run_buttons(start: gr.Button, stop: gr.Button, session: gr.State, run: Callable, *, inputs: list,
                      settings: dict, outputs: list, api_name: str, turns: Turns,
                      trigger: Callable | None = None) -> gr.events.Dependency:
     """Start (``trigger``, by default a click on ``start``): disable start, enable stop, then ``run`` on the
     device queue (it waits its ``turns``); at its end (or failure) swap them back.
-    Stop: stop. ``outputs`` are the image, the status, the loss plot (if any) and the download buttons, as
+    Stop: says "Stopping…" at once; the job ends at its next step. ``outputs`` are the image, the status, the
+    loss plot (if any) and the download buttons, as
     ``stream`` yields them; ``run`` takes ``inputs`` and the ``settings`` widgets by name, all unprocessed.
     """
-    image, status = outputs[:2]
+    status = outputs[1]
 
     def begin(session_value):
         session_value.arm()
-        return gr.update(interactive=False), gr.update(interactive=True), WAITING
+        return gr.update(interactive=False), gr.update(interactive=True), STARTING
 
     def end():
         return gr.update(interactive=True), gr.update(interactive=False)
@@ -129,10 +142,9 @@ def wire_run_buttons(start: gr.Button, stop: gr.Button, session: gr.State, run: 
     buttons = [start, stop]
     running = (trigger or start.click)(begin, [session], [*buttons, status], **QUIET).then(
         run, inputs, outputs, inputs_kwargs=settings, api_name=api_name, preprocess=False,
-        concurrency_limit=LINE_LENGTH + turns.slots, concurrency_id=DEVICE_QUEUE, show_progress="minimal",
-        show_progress_on=[image],
-    )
+        concurrency_limit=LINE_LENGTH + turns.slots, concurrency_id=DEVICE_QUEUE, show_progress="hidden",
+    )  # no progress timer: the status line says where the job stands
     running.then(end, None, buttons, **QUIET)
     running.failure(end, None, buttons, **QUIET)  # Gradio 6 skips .then after an error
-    stop.click(lambda session_value: session_value.stop(), [session], None, concurrency_limit=None, **QUIET)
+    stop.click(_stop, [session], [status], concurrency_limit=None, **QUIET)
     return running

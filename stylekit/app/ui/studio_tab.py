@@ -18,7 +18,7 @@ from ...settings import info
 from .. import studio, studio_settings
 from ..gallery import model_for
 from ..live import LIVE_SLIDERS
-from ..regions import BRUSHES, KEEP_PHOTO
+from ..regions import BRUSH_OPACITY, BRUSHES, KEEP_PHOTO, PARTS, check_part
 from ..restore import restore_settings
 from ..studio_session import StudioSession
 from ..studio_settings import RANGES, StudioSettings
@@ -61,8 +61,9 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
     settings: dict[str, gr.components.Component] = {}
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
-            photo, painting, painting2, gallery, gallery_target = _inputs(settings, defaults)
-            editor, region_paintings, strengths = _regions(settings, defaults)
+            photo, painting = _inputs()
+            editor, region_paintings, parts, strengths = _regions(settings, defaults)  # near Stylize and the result
+            painting2, gallery, gallery_target = _gallery(settings, defaults)
             _advanced(settings, defaults)
             restore = gr.File(
                 label="Restore settings: drop a PNG saved by stylekit", file_types=[".png"], height=120,
@@ -74,12 +75,13 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
     gallery.select(_pick_painting, [gallery_target], [painting, painting2], **QUIET)
     for label, image in zip(studio.UPLOAD_LABELS, (photo, painting, painting2)):
         # Raw payloads (preprocess=False): Gradio's own decoding would fail on a broken file without saying why.
-        image.change(partial(_check_upload, label), [image], [image], preprocess=False, **QUIET)
+        image.change(partial(_check_upload, label), [session, image], [image], preprocess=False, **QUIET)
     photo.change(_fit_size, [photo, settings["size"]], [settings["size"]], preprocess=False, **QUIET)
     photo.change(_paint_over, [photo], [editor], preprocess=False, **QUIET)
     painting.change(_offer_head_start, [painting], [settings["head_start"]], preprocess=False, **QUIET)
-    for brush, (choice, strength) in enumerate(zip(region_paintings, strengths)):
+    for brush, (choice, part, strength) in enumerate(zip(region_paintings, parts, strengths)):
         choice.change(partial(_choose_painting, brush), [session, choice], None, **QUIET)
+        part.change(partial(_choose_part, brush), [session, part], None, **QUIET)
         strength.change(partial(_set_strength, brush), [session, strength], None, trigger_mode="always_last",
                         concurrency_limit=None, **QUIET)
     estimated = [photo, settings["size"], settings["steps"], settings["multiscale"]]
@@ -102,7 +104,7 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
     names = list(settings)
     restore.upload(
         partial(_restore, names), [restore, session, photo],
-        [*(settings[name] for name in names), editor, *region_paintings, *strengths], **QUIET,
+        [*(settings[name] for name in names), editor, *region_paintings, *parts, *strengths], **QUIET,
     )
 
 
@@ -122,8 +124,8 @@ def _wire_confirmation(out: dict, session: gr.State, go: gr.State, inputs: list,
     gr.on(edits, _hide, None, [out["confirm"]], trigger_mode="always_last", concurrency_limit=None, **QUIET)
 
 
-def _inputs(settings: dict, defaults: StudioSettings):
-    """Photo, painting(s) and the gallery of bundled paintings."""
+def _inputs():
+    """The photo (with examples to pick) and the painting."""
     with gr.Row():
         image = partial(gr.Image, type="filepath", image_mode=None, height=260)
         photo = image(
@@ -134,6 +136,11 @@ def _inputs(settings: dict, defaults: StudioSettings):
             elem_id="painting",
         )
     gr.Examples([[p] for p in PHOTOS], [photo], label="Example photos", examples_per_page=len(PHOTOS))
+    return photo, painting
+
+
+def _gallery(settings: dict, defaults: StudioSettings):
+    """The gallery of bundled paintings, and a second painting to blend in."""
     gr.Markdown("**Paintings**: click one to use it, or upload your own above.")
     gallery = gr.Gallery(
         [(str(p.path), p.caption) for p in PAINTINGS], show_label=False,
@@ -152,7 +159,7 @@ def _inputs(settings: dict, defaults: StudioSettings):
                     info="0: only the first painting · 1: only the second",
                 )
                 gallery_target = gr.Radio([FIRST, SECOND], value=FIRST, label="A click in the gallery sets")
-    return photo, painting, painting2, gallery, gallery_target
+    return painting2, gallery, gallery_target
 
 
 def _regions(settings: dict, defaults: StudioSettings):
@@ -160,41 +167,51 @@ def _regions(settings: dict, defaults: StudioSettings):
     with gr.Accordion("Paint regions: a painting per part of the photo", open=False, elem_id="regions-panel"):
         gr.Markdown(
             "Paint over the photo: each colour is a region with its own painting (or the photo kept as it "
-            "is). Unpainted parts take the painting above. Strength steers a region while it runs."
+            "is), or a part of that painting (say its top third, the sky). Unpainted parts take the painting "
+            "above. Strength steers a region while it runs."
         )
         editor = gr.ImageEditor(
             {"background": PHOTOS[0] if PHOTOS else None, "layers": [], "composite": None},
             type="filepath", image_mode="RGBA", sources=(), transforms=(), layers=False, height=320,
-            brush=gr.Brush(colors=[b.colour for b in BRUSHES], color_mode="fixed", default_size=24),
+            brush=gr.Brush(colors=[(b.colour, BRUSH_OPACITY) for b in BRUSHES], color_mode="fixed", default_size=24),
             eraser=gr.Eraser(default_size=24), show_label=False, elem_id="regions",
         )
         choices = [KEEP_PHOTO, *GALLERY]
         starting = StudioSession(captions=list(GALLERY)).region_choices
-        paintings, strengths, strength = [], [], RANGES["strength"]
-        for brush, choice in zip(BRUSHES, starting):
-            with gr.Row(equal_height=True):
+        paintings, parts, strengths, strength = [], [], [], RANGES["strength"]
+        for brush, choice in zip(BRUSHES, starting):  # a brush a row: its painting, the part of it, its strength
+            with gr.Row(equal_height=True, elem_classes="region-row"):
+                name = brush.name.lower()
                 paintings.append(gr.Dropdown(
-                    choices, value=choice.painting, label=f"{brush.name} region",
-                    elem_id=f"region-{brush.name.lower()}", scale=3,
+                    choices, value=choice.painting, label=f"{brush.name} region", elem_id=f"region-{name}",
+                    scale=3, min_width=150,
+                ))
+                parts.append(gr.Dropdown(  # on a phone: under the painting, beside the strength
+                    list(PARTS), value=choice.part, label="Part of it", elem_id=f"part-{name}", scale=2, min_width=160,
                 ))
                 strengths.append(gr.Slider(
-                    strength.low, strength.high, value=choice.strength, step=strength.step, label="Strength", scale=2,
-                    elem_id=f"strength-{brush.name.lower()}",
+                    strength.low, strength.high, value=choice.strength, step=strength.step, label="Strength",
+                    scale=2, min_width=120, elem_id=f"strength-{name}",
                 ))
         settings["region_feather"] = gr.Slider(
             0.0, 0.1, value=defaults.base.region_feather, step=0.005, label="Border softness",
             info="how far regions blend into each other, as a share of the picture's size",
         )
-    return editor, paintings, strengths
+    return editor, paintings, parts, strengths
 
 
 def _outputs(settings: dict, defaults: StudioSettings) -> dict:
-    """The run buttons with size, steps and the time estimate; under them the result, its status line and
-    the loss plot (all in view together at 1280x900 while it runs); then the downloads and the live sliders."""
+    """The run bar (buttons and time estimate), size and steps; under them the result, its status line, the
+    live sliders and the loss plot (result and sliders in view together at 1280x900 while it runs); then the
+    downloads."""
     out = {}
-    with gr.Row(elem_id="run-bar"):  # on a phone: fixed at the bottom of the screen, always in reach
-        out["stylize"] = gr.Button("Stylize", variant="primary", scale=3, elem_id="stylize")
-        out["stop"] = gr.Button("Stop", variant="stop", interactive=False, scale=1, elem_id="stop")
+    with gr.Column(elem_id="run-bar"):  # on a phone: fixed at the bottom of the screen, always in reach
+        with gr.Row():
+            out["stylize"] = gr.Button("Stylize", variant="primary", scale=3, elem_id="stylize")
+            out["stop"] = gr.Button("Stop", variant="stop", interactive=False, scale=1, elem_id="stop")
+        out["estimate"] = gr.Markdown(
+            studio.estimate_text(defaults, PHOTOS[0] if PHOTOS else None), elem_id="estimate",
+        )
     with gr.Row():
         settings["size"] = gr.Slider(
             RANGES["size"].low, studio_settings.max_size(None), value=defaults.base.size, step=RANGES["size"].step,
@@ -204,25 +221,28 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
             RANGES["steps"].low, RANGES["steps"].high, value=defaults.base.steps, step=RANGES["steps"].step,
             label="Steps (over all scales)", elem_id="steps",
         )
-    out["estimate"] = gr.Markdown(
-        studio.estimate_text(defaults, PHOTOS[0] if PHOTOS else None), elem_id="estimate",
-    )
     with gr.Group(visible=False, elem_id="confirm") as out["confirm"]:  # shown before a long run starts
         out["question"] = gr.Markdown(elem_id="confirm-question")
         with gr.Row():
             out["start_anyway"] = gr.Button("Start anyway", variant="primary", elem_id="start-anyway")
             out["not_now"] = gr.Button("Not now", variant="secondary", elem_id="not-now")
-    out["result"] = gr.Image(label="Result", interactive=False, height=340, format="png", elem_id="result")
+    out["result"] = gr.Image(label="Result", interactive=False, height=320, format="png", elem_id="result")
     out["status"] = gr.Markdown(
         "Pick a photo and a painting, press **Stylize**, and steer it while it paints; then download the "
         "picture and a GIF of how it got there.", elem_id="status",
     )
-    out["plot"] = loss_plot("losses", 170)
+    _live_sliders(settings, defaults)
+    out["plot"] = loss_plot("losses", 170, steering=True)
     with gr.Row():
         out["png"] = gr.DownloadButton("Download PNG", interactive=False, elem_id="download-png")
         out["gif"] = gr.DownloadButton("Download GIF", interactive=False, elem_id="download-gif")
-    gr.Markdown("**Steer while it runs**: a change acts at the next step; the plot marks it (steered).")
-    with gr.Group():
+    return out
+
+
+def _live_sliders(settings: dict, defaults: StudioSettings) -> None:
+    """The sliders that steer a run while it paints, right under its picture."""
+    with gr.Group(elem_id="steer"):
+        gr.Markdown("**Steer while it runs**: a change shows at the next step; the status and plot mark it.")
         sliders = list(LIVE_SLIDERS.values())
         for pair in (sliders[i : i + 2] for i in range(0, len(sliders), 2)):
             with gr.Row():
@@ -233,7 +253,6 @@ def _outputs(settings: dict, defaults: StudioSettings) -> dict:
                         info=slider.readout(position), elem_classes="log-slider",
                         elem_id=slider.name.removesuffix("_log").replace("_", "-"),
                     )
-    return out
 
 
 def _advanced(settings: dict, defaults: StudioSettings) -> None:
@@ -259,6 +278,9 @@ def _advanced(settings: dict, defaults: StudioSettings) -> None:
             )
             settings["multiscale"] = gr.Checkbox(
                 base.multiscale, label="Multi-scale", info="coarse to fine: larger brush structures",
+            )
+            settings["early_stop"] = gr.Checkbox(
+                base.early_stop, label="Stop when settled", info="end once the picture stops changing; steps is the most",
             )
         with gr.Row():
             settings["tv_kind"] = gr.Dropdown(choices("tv_kind"), value=base.tv_kind, label="TV kind")
@@ -288,14 +310,18 @@ def _pick_painting(target: str, event: gr.SelectData):
     return (path, gr.skip()) if target == FIRST else (gr.skip(), path)
 
 
-def _check_upload(label: str, payload: dict | None):
-    """Refuse an unusable image as soon as it arrives, saying why (it is cleared)."""
-    if payload is None:
+def _check_upload(label: str, session: StudioSession, payload: dict | None):
+    """Refuse an unusable image as soon as it arrives, saying why once (it is cleared; Gradio may report the
+    same upload twice)."""
+    path = upload_path(payload)
+    if path is None:
         return gr.skip()
     try:
-        load_upload(label, upload_path(payload))
+        load_upload(label, path)
     except ImageError as error:
-        gr.Warning(sentence(str(error)))
+        if session.refused != path:
+            gr.Warning(sentence(str(error)))
+        session.refused = path
         return None
     return gr.skip()
 
@@ -334,6 +360,11 @@ def _paint_over(photo: dict | None):
 
 def _choose_painting(brush: int, session: StudioSession, painting: str | None):
     session.choose_painting(brush, painting)
+
+
+@shows_user_errors
+def _choose_part(brush: int, session: StudioSession, part: str | None):
+    session.region_choices[brush].part = check_part(part)
 
 
 @shows_user_errors
@@ -415,5 +446,6 @@ def _restore(names: list[str], png: str, session: StudioSession, photo: str | No
         layer = session.layer_file(restored.layer)
         editor = {"background": photo, "layers": [str(layer)], "composite": None}
     paintings = [gr.skip() if c.painting is None else c.painting for c in restored.choices]
+    parts = [c.part for c in restored.choices]
     strengths = [c.strength for c in restored.choices]
-    return [*(settings.widget_value(name) for name in names), editor, *paintings, *strengths]
+    return [*(settings.widget_value(name) for name in names), editor, *paintings, *parts, *strengths]

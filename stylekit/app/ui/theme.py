@@ -18,6 +18,21 @@ CSS = """
 #result img { width: 100%; height: 100%; object-fit: contain; }
 h1 small { font-size: 0.45em; font-weight: 400; color: var(--body-text-color-subdued); margin-left: 0.5em; }
 #status { min-height: 2.6em; font-variant-numeric: tabular-nums; }
+/* the run bar: Stylize and Stop over the time estimate, one small line */
+#run-bar { gap: 4px; }
+#estimate, #estimate p { margin: 0; font-size: var(--text-sm); color: var(--body-text-color-subdued); }
+/* the live sliders under the result, compact so both stay in view at 1280x900 */
+#steer .form { border: none; }
+#steer .prose p { margin: 4px 8px 0; font-size: var(--text-sm); }
+/* pop-ups at the bottom left, out of the way of Stylize (top right on a desktop) and above the run bar (pinned
+   at the bottom on a phone); top level, not in a media query: only top-level rules reach outside .contain */
+.toast-wrap { top: auto !important; bottom: 96px; left: var(--size-3) !important; right: auto !important;
+              align-items: start !important; }
+/* a loss plot's legend (the page's own: it wraps on a phone, where the plot's was cut off) */
+.loss-legend { display: flex; flex-wrap: wrap; gap: 2px 14px; margin: -4px 0 0; padding: 0 12px;
+               font-size: var(--text-sm); color: var(--body-text-color); }
+.loss-legend i { display: inline-block; width: 9px; height: 9px; margin-right: 5px; border: 2px solid;
+                 border-radius: 50%; vertical-align: -1px; }
 /* the question before a long run: amber, in the run's column, its answers side by side */
 #confirm {
   padding: 10px 12px; border: 1px solid var(--secondary-300); background: var(--secondary-50); scroll-margin-top: 12px;
@@ -51,6 +66,18 @@ h1 small { font-size: 0.45em; font-weight: 400; color: var(--body-text-color-sub
     flex-wrap: nowrap; background: var(--background-fill-primary); box-shadow: 0 -2px 10px rgba(0, 0, 0, 0.15);
   }
   #run-bar button { min-width: 0; }
-  .gradio-container { padding-bottom: 72px !important; }
+  #run-bar #estimate { text-align: center; }
+  .gradio-container { padding-bottom: 104px !important; }
+  /* the region editor from edge to edge of the screen, so it opens with the photo fitted to the phone's width */
+  #regions { width: 100vw !important; max-width: 100vw; margin-left: calc(50% - 50vw) !important; border-radius: 0; }
+  #regions-panel { overflow: visible !important; }
+  /* a brush's painting on a line of its own, the part of it and its strength side by side under it */
+  .region-row .form { flex-wrap: wrap !important; }
+  .region-row .form > :first-child { flex: 1 1 100% !important; min-width: 100% !important; }
+  .region-row .form > :not(:first-child) { flex: 2 1 0 !important; min-width: 0 !important; }
+  .region-row .form > :nth-child(2) { flex-grow: 3 !important; }
+  .region-row .form > :last-child { min-width: min-content !important; }
+  /* every tab's name in the bar, none behind "..." */
+  .tab-container > button { padding-left: 6px !important; padding-right: 6px !important; font-size: var(--text-sm); }
 }
 """
