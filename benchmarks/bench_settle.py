@@ -22,6 +22,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+from bench_quality import PAIRS  # every example photo, varied paintings
 from quality import Yardstick
 
 from stylekit.config import StyleConfig
@@ -29,16 +30,6 @@ from stylekit.engine import stylize
 from stylekit.images import load_image
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-PAIRS = [  # every example photo, varied paintings (those of bench_quality.py)
-    ("dandelion_meadow.jpg", "starry_night.jpg"),
-    ("coffee.jpg", "great_wave.jpg"),
-    ("cat.jpg", "composition_vii.jpg"),
-    ("astronaut.jpg", "water_lilies.jpg"),
-    ("dandelion_meadow.jpg", "seurat_grande_jatte_study.jpg"),
-    ("coffee.jpg", "udnie.jpg"),
-    ("cat.jpg", "wheat_field_with_cypresses.jpg"),
-    ("astronaut.jpg", "mondrian_composition.jpg"),
-]
 THRESHOLDS = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0)
 WINDOWS = (3, 5, 8)
 

@@ -30,19 +30,22 @@ APP = PACKAGE / "app"
 APP_ONLY = ("gradio", "pandas", "stylekit.app")
 
 
-def imported_modules(path: Path) -> set[str]:
-    """Absolute names of the modules a source file imports (relative imports resolved)."""
+def import_statements(path: Path) -> list[tuple[str, list[str]]]:
+    """Each import of a source file as (absolute module, names taken from it), relative imports resolved."""
     package = path.relative_to(ROOT).with_suffix("").parts[:-1]
-    names = set()
+    statements = []
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
+            statements += [(alias.name, []) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
-            module = ".".join(filter(None, (base, node.module)))
-            names.add(module)
-            names.update(f"{module}.{alias.name}" for alias in node.names)
-    return names
+            statements.append((".".join(filter(None, (base, node.module))), [alias.name for alias in node.names]))
+    return statements
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Absolute names of the modules a source file imports, and of each name it takes from one."""
+    return {name for module, names in import_statements(path) for name in (module, *(f"{module}.{n}" for n in names))}
 
 
 def sources(folder: Path, exclude: Path | None = None) -> list[Path]:
@@ -196,16 +199,12 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def module_edges(path: Path, modules: set[str]) -> set[str]:
     """The stylekit modules a source file imports: ``from package import submodule`` is an edge to the
     submodule (its package is initialized first in any case), ``from module import name`` one to the module."""
-    package = path.relative_to(ROOT).with_suffix("").parts[:-1]
     edges = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            edges.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
-            module = ".".join(filter(None, (base, node.module)))
-            for alias in node.names:
-                edges.add(f"{module}.{alias.name}" if f"{module}.{alias.name}" in modules else module)
+    for module, names in import_statements(path):
+        submodules = {f"{module}.{name}" for name in names} & modules
+        edges |= submodules
+        if len(submodules) < max(1, len(names)):  # a plain import, or a name the module itself defines
+            edges.add(module)
     return edges & modules
 
 

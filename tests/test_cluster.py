@@ -168,6 +168,7 @@ def test_a_training_whose_worker_is_killed_goes_on_from_its_checkpoint(served, f
             os.kill(killed, signal.SIGKILL)
     assert killed is not None
     assert view.status.startswith("Done: 6 steps") and "Moved to another worker at step" in view.status, view.status
+    assert "went on from its checkpoint" in view.status, view.status
     checkpoint, _ = view.downloads
     assert read_checkpoint(checkpoint).steps == 6
     session.close()
@@ -180,7 +181,8 @@ def test_instant_style_on_a_worker_gives_the_in_process_picture(served):
     job = ApplyJob(Path(model), photo, ApplyConfig(strength=0.8, keep_colors="luminance"))
     there, here = backend.apply(job), InProcess().apply(job)
     assert there.shape == here.shape == (72, 96, 3)
-    assert np.abs(there.astype(int) - here.astype(int)).max() <= 1
+    difference = np.abs(there.astype(int) - here.astype(int))  # the worker has 1 torch thread, this process more:
+    assert difference.max() <= 1 and difference.mean() < 0.05  # sums in another order, a level apart at most
 
 
 def test_a_video_on_a_worker_is_written_in_the_session_folder(served, tmp_path):

@@ -37,26 +37,29 @@ def report(step: int, scale: int = 1, picture: bool = True, steered=None, total:
 
 def test_a_moved_job_goes_on_from_its_latest_picture_for_its_remaining_steps():
     job = StylizeJob(CONFIG, PHOTO, [PHOTO])
-    tracker = Tracker(job)
+    relay = RelayControls(job.controls())
+    tracker = Tracker(job, relay)
     for step in range(1, 21):
-        tracker.seen(report(step, steered={"tv_weight": 0.01} if step == 10 else None), sequence=0)
-    resumed = tracker.resumed({"style_weight": 9.0})  # a slider moved after the lost worker's last report
+        tracker.seen(report(step, steered={"tv_weight": 0.01} if step == 10 else None))
+    relay.values["style_weight"] = 9.0  # a slider moved after the lost worker's last report
+    resumed = tracker.resumed(job)
     assert resumed.config.steps == 30 and resumed.config.init == "image" and resumed.config.min_scale_size == 63
     assert resumed.config.steering == [{"step": 10, "tv_weight": 0.1}]  # the change still to come, renumbered
     assert resumed.live["tv_weight"] == 0.01 and resumed.live["style_weight"] == 9.0
     assert (resumed.init_image == 20).all()
-    after = tracker.seen(report(3, scale=0, total=30), sequence=1)  # the new worker's third step
+    after = tracker.seen(report(3, scale=0, total=30))  # the new worker's third step
     assert (after.step, after.total_steps, after.scale_index) == (23, 50, 1)
     assert after.message == "moved to another worker at step 20"
-    final = tracker.seen(report(30, scale=0, total=30, outcome=Outcome.FINISHED, settings={"steps": 30}), sequence=1)
+    final = tracker.seen(report(30, scale=0, total=30, outcome=Outcome.FINISHED, settings={"steps": 30}))
     assert final.step == 50 and final.settings["steps"] == 50
     assert final.settings["steering"] == [{"step": 10, "tv_weight": 0.01}]
 
 
 def test_a_job_with_no_worker_left_keeps_its_latest_picture():
-    tracker = Tracker(StylizeJob(CONFIG, PHOTO, [PHOTO]))
+    job = StylizeJob(CONFIG, PHOTO, [PHOTO])
+    tracker = Tracker(job, RelayControls(job.controls()))
     assert tracker.stranded("gone") is None  # nothing to keep: the caller says the compute is unavailable
-    tracker.seen(report(7), sequence=0)
+    tracker.seen(report(7))
     last = tracker.stranded("gone")
     assert last.outcome is Outcome.STOPPED and last.message == "gone" and (last.result == 7).all()
 

@@ -13,13 +13,15 @@ from ..engine import StylizeProgress
 from ..fast.config import TrainConfig
 from ..fast.train import TrainProgress
 from ..progress import Outcome, Progress
+from .relay import RelayControls
 
 
 class Tracker:
     """Follows one job across the workers it runs on; :meth:`seen` turns each report into the whole run's."""
 
-    def __init__(self, job: StylizeJob):
+    def __init__(self, job: StylizeJob, relay: RelayControls):
         self.job = job  # the job as the user started it
+        self.relay = relay  # the job's live controls, which log the user's changes in order
         self.values = job.controls().steerable()  # the live values as the running worker has them
         self.steering: list[dict] = []  # every change of the live controls, with its step in the whole run
         self.latest: StylizeProgress | None = None  # the whole run's latest report with a picture
@@ -27,10 +29,10 @@ class Tracker:
         self.moves: list[int] = []  # the steps at which the job moved to another worker
         self.sequence = 0  # the relay's change count at the latest report
 
-    def seen(self, report: StylizeProgress, sequence: int) -> StylizeProgress:
+    def seen(self, report: StylizeProgress) -> StylizeProgress:
         """The whole run's report for one of the current attempt's; remembers its picture and steering."""
         report = self._whole(report)
-        self.sequence = sequence
+        self.sequence = self.relay.sequence
         if report.steered:
             self.values.update(report.steered)
             self.steering.append({"step": report.step, **report.steered})
@@ -38,10 +40,11 @@ class Tracker:
             self.latest = report
         return report
 
-    def resumed(self, relay_changes: dict[str, Any]) -> StylizeJob:
+    def resumed(self, job: StylizeJob) -> StylizeJob:
         """The job for its remaining steps, from the latest picture (from the start, with none yet): the same
-        settings and steering to come, the live values as they are now (``relay_changes``: the user's
-        changes the lost worker had not reported)."""
+        settings and steering to come, the live values as they are now (with the user's changes the lost
+        worker had not reported)."""
+        relay_changes = self.relay.since(self.sequence)
         self.values.update(relay_changes)
         latest = self.latest
         if latest is None:
