@@ -4,13 +4,14 @@
 
 Runs the default settings without an early stop on photo x painting pairs and,
 at every step of the finest scale, records the mean absolute change of the
-displayed picture since the previous step (0..255 levels) and the yardstick's
-style and content distances (``quality.Yardstick``: measures no method here
-optimizes). Then it replays candidate stopping rules on those records: stop
-once the change has stayed under THRESHOLD levels for WINDOW steps. For each
-rule it prints the median and worst step it stops at and how much worse the
-style and content distances are there than at the full budget (median, worst).
-The engine's rule (``stylekit.settle``) is chosen from this table.
+displayed picture since the previous step (0..255 levels). Candidate stopping
+rules are replayed on those records (stop once the change has stayed under
+THRESHOLD levels for WINDOW steps), and the yardstick's style and content
+distances (``quality.Yardstick``: measures no method here optimizes) are taken
+at each step where a rule stops and at the last. For each rule it prints the
+median and latest step it stops at and how much worse the distances are there
+than at the full budget (median, worst). The engine's rule
+(``stylekit.settle``) was chosen from this table (docs/benchmarks.md).
 """
 
 from __future__ import annotations

@@ -30,9 +30,9 @@ class SettleWatch:
         if changed_by_user:
             self.quiet = 0
         with torch.no_grad():
-            picture = picture.detach().float()
+            shown = picture.detach().float().clamp(0, 1).mul(255).round()  # the levels a preview shows
             if self.previous is not None:
-                change = float((picture - self.previous).abs().mean()) * 255
+                change = float((shown - self.previous).abs().mean())
                 self.quiet = self.quiet + 1 if change < self.threshold else 0
-            self.previous = picture.clone()
+            self.previous = shown
         return self.quiet >= self.window

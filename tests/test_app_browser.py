@@ -208,7 +208,7 @@ def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_pho
     set_slider(page, "size", 64)
     set_slider(page, "steps", 2)
     page.get_by_role("button", name="Stylize", exact=True).click()
-    expect(page.locator("#status")).to_contain_text("Done")
+    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)  # a loaded machine takes its time
     shot(page, "browser-7-regions")
 
     with page.expect_download() as download:
@@ -225,7 +225,7 @@ def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_pho
     expect(page.get_by_role("combobox", name="Red region")).to_have_value(re.compile("The Great Wave"))
 
     page.get_by_role("button", name="Stylize", exact=True).click()  # the restored regions, as they were
-    expect(page.locator("#status")).to_contain_text("Done")
+    expect(page.locator("#status")).to_contain_text("Done", timeout=60_000)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download PNG", exact=True).click()
     again = tmp_path / "again.png"

@@ -255,7 +255,7 @@ def test_training_from_an_offered_folder(files, tmp_path):
     write_dataset(root / "mine", 3)
     session = FastSession()
     views = list(run_training(session, tiny_settings(length=1), str(files["style"]), Photos(None, "mine", root)))
-    assert views[-1].status.startswith("Done: 1 steps") and (root / "mine" / "photo0.jpg").exists()
+    assert views[-1].status.startswith("Done: 1 step ") and (root / "mine" / "photo0.jpg").exists()
     session.close()
 
 

@@ -21,7 +21,7 @@ def test_a_still_picture_settles_after_the_window_and_a_change_or_a_slider_start
     watch = SettleWatch()
     picture = torch.full((1, 3, 8, 8), 0.5)
     assert [watch.settled(picture) for _ in range(4)] == [False, False, False, True]
-    assert not watch.settled(picture + 10 * watch.threshold / 255)  # a visible change
+    assert not watch.settled(picture + 10 * max(watch.threshold, 1) / 255)  # a visible change
     assert [watch.settled(picture) for _ in range(4)] == [False, False, False, True]  # back: a change too
     assert not watch.settled(picture, changed_by_user=True)  # a moved slider: the user wants change
 

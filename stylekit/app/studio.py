@@ -34,7 +34,7 @@ from .studio_session import StudioSession
 from .studio_settings import StudioSettings, photo_size
 from .turns import Turns
 from .uploads import load_upload
-from .words import duration, minutes, sentence
+from .words import counted, duration, minutes, sentence
 
 PREVIEW_MAX_SIDE = 512  # live previews are shrunk to this before they are sent
 CONFIRM_OVER_S = 300  # a run expected to take longer waits for the user to confirm it
@@ -218,7 +218,7 @@ def done_text(report: StylizeProgress, device: str) -> str:
     """The status line after a run: what happened, how long it took."""
     width, height = report.size
     rate = _rate(report)
-    summary = f"{report.step} steps in {duration(report.elapsed)} ({rate}) · {width}×{height} · {device}"
+    summary = f"{counted(report.step, 'step')} in {duration(report.elapsed)} ({rate}) · {width}×{height} · {device}"
     if report.message:
         return f"{sentence(report.message)} {summary}"
     return f"Done: {summary}"

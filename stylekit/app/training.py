@@ -38,7 +38,7 @@ from .refusals import discarded_if_refused
 from .sessions import RunSession
 from .turns import Turns
 from .uploads import load_upload
-from .words import sentence
+from .words import counted, sentence
 from .workspace import disk_usage
 
 VALIDATE_EVERY = 10  # steps between validation images in the app (the plot and status update more often)
@@ -234,7 +234,7 @@ class _TrainingDisplay:
             write_gif(gif, self.recorder.frames)
         checkpoint = Path(report.checkpoint)
         self.session.trained[f"{self.name} · {report.step} steps (run {self.session.runs})"] = str(checkpoint)
-        status = f"Done: {report.step} steps in {report.elapsed / 60:.1f} min ({report.images_per_second:.1f} images/s)."
+        status = f"Done: {counted(report.step, 'step')} in {report.elapsed / 60:.1f} min ({report.images_per_second:.1f} images/s)."
         for note in (report.message, self.note):
             if note:
                 status = f"{status} {sentence(note)}"
@@ -258,9 +258,13 @@ class Stylized(NamedTuple):
 def stylize_photo(
     session: FastSession, choice: str | None, upload: str | None, photo, strength: float, keep_colors: str
 ) -> Stylized:
-    """Stylize an uploaded photo with the chosen model, at the instant tab's size at most (then with a note)."""
-    return _stylize(session, choice, upload, ("photo", photo), LIMITS.instant.photo_side, strength, keep_colors,
-                    chosen_backend())
+    """Stylize an uploaded photo with the chosen model, at the instant tab's size at most (then with a note);
+    what it held is given back after (0.1 s; a webcam frame, which comes many times a second, keeps it)."""
+    try:
+        return _stylize(session, choice, upload, ("photo", photo), LIMITS.instant.photo_side, strength,
+                        keep_colors, chosen_backend())
+    finally:
+        release_memory()
 
 
 def stylize_frame(
