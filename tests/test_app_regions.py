@@ -17,7 +17,7 @@ from stylekit.app.regions import (
 from stylekit.app.studio_session import StudioSession
 from stylekit.app.studio_settings import StudioSettings
 from stylekit.controls import Controls
-from stylekit.errors import ConfigError, MissingInputError
+from stylekit.errors import MissingInputError
 from stylekit.export import read_region_map, read_settings
 from stylekit.regions import parse_colour
 
