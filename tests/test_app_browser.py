@@ -42,6 +42,17 @@ def set_slider(page, elem_id: str, value: int) -> None:
     box.press("Enter")
 
 
+def paint_a_stroke(page, editor) -> None:
+    """Drag the current brush 80 px across the middle of the region editor's canvas."""
+    editor.scroll_into_view_if_needed()
+    box = editor.locator("canvas").first.bounding_box()
+    middle_x, middle_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(middle_x - 40, middle_y)
+    page.mouse.down()
+    page.mouse.move(middle_x + 40, middle_y, steps=10)
+    page.mouse.up()
+
+
 def new_result_images(page, seen: set, count: int, timeout: float = 120) -> None:
     """Wait until the result shows ``count`` images not in ``seen`` (adding them)."""
     wanted = len(seen) + count
@@ -198,13 +209,7 @@ def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_pho
         page.wait_for_timeout(300)
     red.click()
     page.get_by_role("button", name="Brush", exact=True).click()  # closes the swatches
-    editor.scroll_into_view_if_needed()
-    box = editor.locator("canvas").first.bounding_box()
-    middle_x, middle_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(middle_x - 40, middle_y)
-    page.mouse.down()
-    page.mouse.move(middle_x + 40, middle_y, steps=10)
-    page.mouse.up()
+    paint_a_stroke(page, editor)
     set_slider(page, "size", 64)
     set_slider(page, "steps", 2)
     page.get_by_role("button", name="Stylize", exact=True).click()

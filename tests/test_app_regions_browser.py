@@ -3,17 +3,13 @@ chosen on a brush reaches the run's PNG, and restoring that PNG brings it back."
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
+from test_app_browser import ARGS, CHROMIUM, paint_a_stroke, set_slider, sync_api
 
 from stylekit.app.regions import PARTS
 from stylekit.export import read_settings
 
-sync_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
 SKY = "Top third (sky)"
 
@@ -31,19 +27,11 @@ def test_a_brush_takes_the_sky_of_its_painting_and_a_restored_png_brings_it_back
         editor = page.locator("#regions")
         editor.scroll_into_view_if_needed()
         page.get_by_role("button", name="Brush", exact=True).click()  # the first colour, red
-        editor.scroll_into_view_if_needed()
-        box = editor.locator("canvas").first.bounding_box()
-        middle_x, middle_y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        page.mouse.move(middle_x - 40, middle_y)
-        page.mouse.down()
-        page.mouse.move(middle_x + 40, middle_y, steps=10)
-        page.mouse.up()
+        paint_a_stroke(page, editor)
         page.get_by_role("combobox", name="Part of it").first.click()
         page.get_by_role("option", name=SKY).click()
-        for elem_id, value in (("size", 64), ("steps", 2)):
-            number = page.locator(f"#{elem_id} input[type=number]")
-            number.fill(str(value))
-            number.press("Enter")
+        set_slider(page, "size", 64)
+        set_slider(page, "steps", 2)
         page.get_by_role("button", name="Stylize", exact=True).click()
         expect(page.locator("#status")).to_contain_text("Done", timeout=180_000)
         with page.expect_download() as download:

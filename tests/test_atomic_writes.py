@@ -6,7 +6,6 @@ refuse the write, in a child process so that this one is not limited.
 
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 from fakes import tiny_config
+from test_cli import interrupted_stylize
 
 from stylekit.atomic import atomic_write
 from stylekit.errors import OutputError, WriteError
@@ -203,18 +203,10 @@ def test_cli_training_whose_checkpoint_cannot_be_saved_exits_2_naming_the_good_o
 # ----- a run stopped at a coarse scale --------------------------------------------
 def test_ctrl_c_during_a_coarse_scale_saves_the_picture_at_the_size_asked_for(tmp_path):
     out = tmp_path / "o.png"
-    command = [sys.executable, "-m", "stylekit", "stylize", CONTENT, STYLE, "-o", str(out), "--size", "192"]
-    process = subprocess.Popen([*command, "--steps", "1000"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    seen = b""
-    while b"scale 1/2" not in seen:  # the progress bar, on the coarser of 136 and 192 px
-        chunk = os.read(process.stderr.fileno(), 4096)
-        assert chunk, "the run ended before its progress bar showed"
-        seen += chunk
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=120)
-    stderr = (seen + stderr).decode()
-    assert process.returncode == 0, stderr
+    # stopped while the progress bar is on the coarser of the 136 and 192 px scales
+    returncode, stdout, stderr = interrupted_stylize(out, 192, b"scale 1/2", timeout=120)
+    assert returncode == 0, stderr
     assert "stopped at a coarse scale (136x91): saved that picture upscaled to 192x128, so it looks soft" in stderr
-    assert f"wrote {out} (192x128)" in stdout.decode()
+    assert f"wrote {out} (192x128)" in stdout
     assert iio.imread(out).shape == (128, 192, 3) and read_settings(out)["size"] == 192
     assert np.asarray(iio.imread(out)).std() > 0

@@ -54,22 +54,28 @@ def test_list_layers():
     assert result.returncode == 0 and "relu4_2" in result.stdout.split()
 
 
-def test_ctrl_c_stops_after_the_step_and_keeps_the_latest_image(tmp_path):
-    out = tmp_path / "o.png"
-    command = [sys.executable, "-m", "stylekit", "stylize", CONTENT, STYLE, "-o", str(out), "--size", "32"]
+def interrupted_stylize(out: Path, size: int, shown: bytes, timeout: float) -> tuple[int, str, str]:
+    """``stylekit stylize`` of 1000 steps at ``size``, sent one Ctrl-C once its progress shows ``shown``:
+    (exit code, stdout, stderr)."""
+    command = [sys.executable, "-m", "stylekit", "stylize", CONTENT, STYLE, "-o", str(out), "--size", str(size)]
     process = subprocess.Popen([*command, "--steps", "1000"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     seen = b""
-    while b"/1000" not in seen:  # the progress bar: the run has started
+    while shown not in seen:
         chunk = os.read(process.stderr.fileno(), 4096)
         assert chunk, "the run ended before its progress bar showed"
         seen += chunk
     process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
-    stderr = (seen + stderr).decode()
-    assert process.returncode == 0, stderr
+    stdout, stderr = process.communicate(timeout=timeout)
+    return process.returncode, stdout.decode(), (seen + stderr).decode()
+
+
+def test_ctrl_c_stops_after_the_step_and_keeps_the_latest_image(tmp_path):
+    out = tmp_path / "o.png"
+    returncode, stdout, stderr = interrupted_stylize(out, 32, b"/1000", timeout=60)  # the run has started
+    assert returncode == 0, stderr
     assert "stopping after this step and keeping the latest image" in stderr
     steps = int(stderr.split("stopped at step ")[1].split()[0])
-    assert 1 <= steps < 1000 and f"wrote {out}" in stdout.decode()
+    assert 1 <= steps < 1000 and f"wrote {out}" in stdout
     assert iio.imread(out).shape == (21, 32, 3) and read_settings(out)["steps"] == 1000
 
 
