@@ -1,7 +1,7 @@
 """The studio on a local Ray worker pool (``stylekit-app --ray local --workers 2``), one Ray start for the
 module: jobs streamed from two worker processes, steered and stopped, a killed worker's job finished on the
-other (a training's from its checkpoint), a user error relayed, instant style as in-process, the front end
-outliving the cluster. 64 px runs of a few dozen steps, a 32 px training of 6."""
+other (a training's from its checkpoint), a user error relayed, instant style as in-process (the front end
+outliving its cluster: ``test_cluster_head.py``). 64 px runs of a few dozen steps, a 32 px training of 6."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import os
 import signal
 import socket
 import time
-import urllib.request
 from dataclasses import replace
 from pathlib import Path
 
@@ -197,14 +196,3 @@ def test_a_video_on_a_worker_is_written_in_the_session_folder(served, tmp_path):
     assert probe_video(final.image).frames == 4
     session.close()
     models.close()
-
-
-@pytest.mark.skip(reason="ended the whole pytest process, with no summary, in a clean-clone run under nohup "
-                         "(passed in the two runs in a terminal): under investigation, see the closing note")
-def test_the_front_end_outlives_the_cluster_and_reconnects(served):
-    url, backend = served
-    ray.shutdown()  # the cluster is gone (an embedded one goes with it)
-    with urllib.request.urlopen(url) as page:
-        assert page.status == 200  # the page is still served
-    final = list(backend.start(job(replace(SMALL, steps=5))).reports)[-1]  # waits for the cluster to be back
-    assert final.outcome is Outcome.FINISHED and final.step == 5

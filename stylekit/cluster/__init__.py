@@ -8,3 +8,10 @@ reconnected to; ``training.py`` fast-network trainings (moved from their latest 
 stylizations on the pool; ``backend.py`` the :class:`~stylekit.compute.Backend` over them. Never imports
 Gradio.
 """
+
+import os
+
+# Ray's token authentication stays on when the front end joins a cluster by its address, as it is for the
+# embedded one: Ray reads this when it is imported, so it is set before this package imports Ray (a cluster
+# run without tokens: RAY_AUTH_MODE=disabled). The token: RAY_AUTH_TOKEN, or ~/.ray/auth_token.
+os.environ.setdefault("RAY_AUTH_MODE", "token")

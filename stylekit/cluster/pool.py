@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +21,11 @@ from .worker import StylizeWorker
 log = logging.getLogger("stylekit.cluster")
 TICK_S = 0.5  # how often the pool looks after its workers
 PING_S = 10.0  # how long an idle worker may take to answer before it is counted gone
+PING_EVERY_S = 5.0  # how often idle workers are asked whether they are alive (a busy one shows it by reporting)
+# An embedded Ray shares the machine with its workers: its log monitor looks for new log files every 5 s
+# rather than ten times a second, and it sends no usage statistics.
+QUIET_LOCAL_RAY = {"RAY_LOG_MONITOR_MANY_FILES_THRESHOLD": "0", "LOG_NAME_UPDATE_INTERVAL_S": "5",
+                   "RAY_USAGE_STATS_ENABLED": "0"}
 METHOD_THREADS = 4  # a worker's concurrent calls: its job's stream, steering and pings
 
 
@@ -33,6 +39,7 @@ class WorkerPool:
         self._busy: list[Any] = []
         self._starting: dict[Any, Any] = {}  # ping reference -> worker not ready yet
         self._closed = False
+        self._pinged = 0.0  # when idle workers were last asked (time.monotonic)
         try:  # at once (from this thread), so a server starts with its workers on the way
             self._connect()
             self._top_up()
@@ -99,19 +106,27 @@ class WorkerPool:
         if not ray.is_initialized():
             self._forget_all()
             self._connect()
+        elif not _answers(ray.get_runtime_context().gcs_address):  # let go: a driver left without its head exits
+            raise ConnectionError("the cluster's head does not answer")
         self._top_up()
         self._check(self._starting, timeout=0)
-        with self._changed:
-            idle = {worker.ping.remote(): worker for worker in self._idle}
-        self._check(idle, timeout=PING_S, idle=True)
+        if time.monotonic() - self._pinged > PING_EVERY_S:
+            self._pinged = time.monotonic()
+            with self._changed:
+                idle = {worker.ping.remote(): worker for worker in self._idle}
+            self._check(idle, timeout=PING_S, idle=True)
         self.on_ready(self.ready)
 
     def _connect(self) -> None:
         config = self.config
         if config.address == "local":
-            ray.init(num_cpus=max(os.cpu_count() or 1, config.workers * config.cpus()), include_dashboard=False,
-                     log_to_driver=False)
-        else:  # Ray's token authentication stays as the cluster has it
+            for name, value in QUIET_LOCAL_RAY.items():  # the Ray processes started here inherit these
+                os.environ.setdefault(name, value)
+            ray.init(address="local", num_cpus=max(os.cpu_count() or 1, config.workers * config.cpus()),
+                     include_dashboard=False, log_to_driver=False)  # a new one, whatever `ray start` left behind
+        else:  # with the cluster's token (see this package's __init__)
+            if config.address != "auto" and not _answers(config.address):  # Ray would keep trying, then exit
+                raise ConnectionError(f"the cluster's head at {config.address} does not answer")
             ray.init(address=config.address, log_to_driver=False)
         log.info("connected to Ray (%s)", config.address)
 
@@ -153,3 +168,13 @@ class WorkerPool:
             self._idle.clear()
             self._busy.clear()
             self._starting.clear()
+
+
+def _answers(address: str, timeout: float = 2.0) -> bool:
+    """Whether the cluster's head (its GCS, at ``host:port``) takes connections."""
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return True
+    except OSError:
+        return False
