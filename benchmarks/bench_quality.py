@@ -234,7 +234,8 @@ def main() -> None:
                 run.pair = f"{photo.stem} x {painting.stem}"
                 runs_by_method.setdefault(run.method, []).append(run)
                 curves.append({"size": size, "pair": [photo.name, painting.name], "method": run.method,
-                               "seconds": run.seconds, "style": run.style, "content": run.content})
+                               "seconds": run.seconds, "steps": run.steps, "style": run.style,
+                               "content": run.content})
             if size == max(args.sizes):
                 equal_time = runs[0].seconds[-1]
                 sheet_rows.append((load_image(photo), load_image(painting),

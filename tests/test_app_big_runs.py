@@ -15,6 +15,7 @@ from stylekit.app import studio, studio_settings, words
 from stylekit.app.studio import StudioSession, StudioSettings
 from stylekit.app.ui import studio_tab
 from stylekit.errors import SizeLimitError
+from stylekit.estimate import Estimate
 from stylekit.progress import Losses, Outcome
 
 
@@ -75,7 +76,7 @@ def test_a_real_tiled_run_reports_its_tile_passes(session, make_photo):
 
 @pytest.fixture
 def fifteen_minutes(monkeypatch):
-    monkeypatch.setattr(studio, "run_seconds", lambda config, photo_size: 900.0)
+    monkeypatch.setattr(studio, "estimate_run", lambda config, photo_size, regions: Estimate(900.0, 900.0))
 
 
 def test_a_long_run_asks_first_and_starts_once_confirmed(session, make_photo, fifteen_minutes):
@@ -94,7 +95,7 @@ def test_start_anyway_asks_again_when_a_setting_changed(session, make_photo, fif
 
 
 def test_a_short_run_starts_at_once(session, make_photo, monkeypatch):
-    monkeypatch.setattr(studio, "run_seconds", lambda config, photo_size: 290.0)
+    monkeypatch.setattr(studio, "estimate_run", lambda config, photo_size, regions: Estimate(290.0, 600.0))
     assert studio.confirmation(session, StudioSettings(), make_photo(), [STYLE]) is None
     assert studio.confirmation(session, StudioSettings(), None, [STYLE]) is None  # the run says what is missing
 

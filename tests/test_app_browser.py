@@ -236,3 +236,19 @@ def test_a_user_paints_a_region_and_its_png_restores_it(page, tmp_path, make_pho
     again = tmp_path / "again.png"
     download.value.save_as(again)
     assert np.array_equal(np.asarray(read_region_map(again)), np.asarray(read_region_map(png)))
+
+
+def test_a_freshly_loaded_page_prices_runs_at_the_latest_measured_speed(page, monkeypatch):
+    from stylekit import estimate
+    from stylekit.app.ui import studio_tab
+
+    estimate_line = page.locator("#estimate")
+    sync_api.expect(estimate_line).to_contain_text("About")
+    before = estimate_line.inner_text()
+    # A run just finished here (the app runs in this process), at a tenth of the speed the page was priced at.
+    slower = 10 * estimate.seconds_per_megapixel_step("auto")
+    monkeypatch.setattr(estimate, "_measured", {("auto", False): slower})
+    expected = studio.estimate_text(studio_tab.StudioSettings(), studio_tab.PHOTOS[0])
+    assert expected != before
+    page.reload()
+    sync_api.expect(estimate_line).to_have_text(expected, timeout=30_000)

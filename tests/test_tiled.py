@@ -16,6 +16,7 @@ import torch
 from stylekit.config import StyleConfig
 from stylekit.controls import Controls
 from stylekit.engine import stylize
+from stylekit.estimate import Estimate
 from stylekit.inputs import RunInputs, load_inputs
 from stylekit.objective import Features, build_scale, tiled_objective
 from stylekit.vgg import load_backbone
@@ -222,7 +223,7 @@ def test_a_tiled_run_of_four_times_the_pixels_peaks_lower_than_a_whole_image_run
 def test_the_command_line_says_how_long_a_big_run_will_take_before_it_starts(monkeypatch, capsys):
     from stylekit.cli import stylize as command
 
-    monkeypatch.setattr(command, "run_seconds", lambda config, size: 900.0)
+    monkeypatch.setattr(command, "estimate_run", lambda config, size: Estimate(900.0, 900.0))
     command._announce(config(4096, None, steps=20), str(PHOTO))
     assert "this run will take about 15 min here; Ctrl-C stops it" in capsys.readouterr().err
     command._announce(config(256, None, steps=20), str(PHOTO))  # a small one starts without a word

@@ -42,7 +42,7 @@ def build_app(concurrency_limit: int = 1, data_root: Path | None = None, cluster
         gr.Markdown(INTRO)
         with gr.Tabs():
             with gr.Tab("Studio"):
-                build_studio_tab(turns, workspace)
+                build_studio_tab(demo, turns, workspace)
             build_fast_tabs(turns, data_root, workspace)
         demo.unload(forget_client)
     return demo

@@ -112,12 +112,10 @@ def plan_regions(
     ``painting`` is the studio's painting, for the unpainted rest; ``gallery`` maps captions to files.
     Raises MissingInputError for a painted colour with no painting chosen.
     """
-    if painted is None:
-        return None
-    shares = _brush_shares(painted)
-    used = [index for index, share in enumerate(shares) if share >= MIN_PAINTED]
+    used = used_brushes(painted)
     if not used:
         return None
+    shares = _brush_shares(painted)
     styles: list = []
     regions: list[dict] = []
 
@@ -147,6 +145,13 @@ def plan_regions(
             source = gallery[choice.painting]
             add(brush.colour, source, source.name, choice.strength, check_part(choice.part))
     return RegionPlan(styles, regions, painted, brush_regions)
+
+
+def used_brushes(painted: Image.Image | None) -> list[int]:
+    """The brushes that paint a region of the layer (flattened on white; None: nothing painted)."""
+    if painted is None:
+        return []
+    return [index for index, share in enumerate(_brush_shares(painted)) if share >= MIN_PAINTED]
 
 
 def _brush_shares(painted: Image.Image) -> list[float]:

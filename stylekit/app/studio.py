@@ -22,14 +22,14 @@ from ..devices import resolve_device
 from ..compute import InProcess, StylizeJob
 from ..engine import StylizeProgress, stylize
 from ..errors import ConfigError
-from ..estimate import learn, run_seconds
+from ..estimate import Estimate, estimate_run, learn, run_seconds
 from ..export import ProgressRecorder, save_png, write_gif
 from ..images import fitted_size
 from ..progress import Outcome
 from .backends import chosen_backend
 from .gallery import model_for
 from .jobs import GIF_FRAMES, GIF_SIDE, Throttle, View, stream_views
-from .regions import plan_regions, unframed, untinted
+from .regions import plan_regions, unframed, untinted, used_brushes
 from .studio_session import StudioSession
 from .studio_settings import StudioSettings, photo_size
 from .turns import Turns
@@ -50,22 +50,33 @@ def head_start_model(settings: StudioSettings, paintings: Sequence, regions: boo
     return model_for(paintings[0])
 
 
-def estimate(settings: StudioSettings, photo: str | Path | None) -> tuple[float, str] | None:
-    """The seconds a run of these settings on this photo will take here, and the device's name (None for
-    settings that fail)."""
+def estimate(settings: StudioSettings, photo: str | Path | None, painted=None) -> tuple[Estimate, str] | None:
+    """The seconds a run of these settings on this photo (with the regions of ``painted``, the region editor's
+    brush layer) will take here, and the device's name (None for settings that fail)."""
     try:
         config = settings.to_config(1)
     except ConfigError:
         return None
-    return run_seconds(config, photo_size(photo, fallback=(4, 3))), resolve_device(config.device).type
+    size = photo_size(photo, fallback=(4, 3))
+    regions = bool(painted) and bool(used_brushes(_painted_regions(painted, size)))
+    return estimate_run(config, size, regions), resolve_device(config.device).type
 
 
-def estimate_text(settings: StudioSettings, photo: str | Path | None) -> str:
-    """How long a run of these settings on this photo will take here, in words ('' for settings that fail)."""
-    if (expected := estimate(settings, photo)) is None:
+def estimate_text(settings: StudioSettings, photo: str | Path | None, painted=None) -> str:
+    """How long a run of these settings on this photo will take here, in words ('' for settings that fail):
+    "About 0:40, at most 1:10, ..." where the early stop may end it before its last step."""
+    if (expected := estimate(settings, photo, painted)) is None:
         return ""
-    seconds, device = expected
-    return f"About {duration(seconds)} at these settings on this machine ({device})."
+    times, device = expected
+    likely = duration(times.likely)
+    if duration(times.most) != likely:
+        likely += f", at most {duration(times.most)},"
+    return f"About {likely} at these settings on this machine ({device})."
+
+
+def _painted_regions(painted, photo_size: tuple[int, int]) -> Image.Image:
+    """The region editor's brush layer as the run reads it: at the photo's size, in the brushes' colours."""
+    return untinted(unframed(load_upload(UPLOAD_LABELS[3], painted), photo_size))
 
 
 def confirmation(
@@ -81,12 +92,12 @@ def confirmation(
         session.asked = None
         return None
     expected = estimate(settings, photo) if photo else None
-    if expected is None or expected[0] <= CONFIRM_OVER_S:
+    if expected is None or expected[0].likely <= CONFIRM_OVER_S:
         session.asked = None
         return None
     session.asked = run
-    seconds, device = expected
-    return f"This run will take about {minutes(seconds)} on this machine ({device}). Start it?"
+    times, device = expected
+    return f"This run will take about {minutes(times.likely)} on this machine ({device}). Start it?"
 
 
 def run(
@@ -112,8 +123,7 @@ def run(
     content = load_upload(UPLOAD_LABELS[0], photo)
     plan = None
     if painted is not None:
-        layer = untinted(unframed(load_upload(UPLOAD_LABELS[3], painted), content.size))
-        plan = plan_regions(layer, str(paintings[0]), session.region_choices, gallery or {}, Path(paintings[0]).name)
+        plan = plan_regions(_painted_regions(painted, content.size), str(paintings[0]), session.region_choices, gallery or {}, Path(paintings[0]).name)
     if plan is not None and len(paintings) > 1:
         raise ConfigError("regions and a blend of two paintings do not combine: clear the second painting or "
                           "the painted regions")
@@ -184,7 +194,7 @@ class _StudioDisplay:
         write_gif(gif, self.recorder.frames)
         warning = report.message if report.outcome is Outcome.DIVERGED else None
         if report.outcome is Outcome.FINISHED:
-            learn(*self.work, report.elapsed)
+            learn(*self.work, report.elapsed, report.step)
         big = max(report.size) > PREVIEW_MAX_SIDE  # shown at display size; the download stays full size
         shown = self._shown(report.result) if big else png
         return View(done_text(report, self.device), losses, shown, (png, gif), warning)

@@ -19,7 +19,7 @@ from PIL import Image
 from ..config import StyleConfig
 from ..engine import Controls, StylizeProgress, stylize
 from ..errors import ConfigError, MissingInputError
-from ..estimate import megapixel_steps, run_seconds
+from ..estimate import estimate_run, megapixel_steps
 from ..export import ProgressRecorder, require_mp4, save_png, write_gif, write_mp4
 from ..images import fitted_size, load_image
 from ..regions import KEEP, colour_hex, parse_colour
@@ -179,9 +179,10 @@ def _announce(config: StyleConfig, content: str) -> None:
     with Image.open(content) as photo:
         size = photo.size
     if megapixel_steps(config, size) > BIG_RUN_WORK:
-        minutes = run_seconds(config, size) / 60
-        print(f"this run will take about {minutes:.0f} min here; Ctrl-C stops it and keeps the latest image",
-              file=sys.stderr)
+        times = estimate_run(config, size)
+        most = f" (at most {times.most / 60:.0f} min)" if round(times.most / 60) != round(times.likely / 60) else ""
+        print(f"this run will take about {times.likely / 60:.0f} min here{most}; Ctrl-C stops it and keeps the latest "
+              "image", file=sys.stderr)
 
 
 def _describe(report: StylizeProgress) -> str:

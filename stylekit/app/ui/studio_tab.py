@@ -32,6 +32,7 @@ from .common import (
 FIRST, SECOND = "Painting", "Second painting"
 GALLERY = {p.caption: p.path for p in PAINTINGS}
 CAPTIONS_BY_FILE = {p.path.name: p.caption for p in PAINTINGS}
+ESTIMATED = ("size", "steps", "multiscale", "early_stop", "optimizer")  # the settings the time estimate reads
 
 
 def choices(name: str) -> list[str]:
@@ -51,8 +52,8 @@ SHOW_RESULT_ON_A_PHONE = """() => {
 }"""
 
 
-def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
-    """Lay out the studio in the current Blocks context and wire its events.
+def build_studio_tab(page: gr.Blocks, turns: Turns, workspace: Path | None = None) -> None:
+    """Lay out the studio in the current Blocks context (``page``) and wire its events.
 
     ``turns``: the line for the compute device; ``workspace``: where sessions keep files.
     """
@@ -84,9 +85,10 @@ def build_studio_tab(turns: Turns, workspace: Path | None = None) -> None:
         part.change(partial(_choose_part, brush), [session, part], None, **QUIET)
         strength.change(partial(_set_strength, brush), [session, strength], None, trigger_mode="always_last",
                         concurrency_limit=None, **QUIET)
-    estimated = [photo, settings["size"], settings["steps"], settings["multiscale"]]
-    gr.on([photo.change, settings["size"].change, settings["steps"].change, settings["multiscale"].change],
-          _estimate, estimated, [out["estimate"]], preprocess=False, **QUIET)
+    # The time a run will take: on every page load (the server's latest measured speed) and every change.
+    estimated = [photo, editor, *(settings[name] for name in ESTIMATED)]
+    gr.on([page.load, photo.change, editor.change, *(settings[name].change for name in ESTIMATED)],
+          _estimate, estimated, [out["estimate"]], preprocess=False, trigger_mode="always_last", **QUIET)
     settings["size"].change(_fit_style_scale, [settings["size"], settings["style_scale"]], [settings["style_scale"]],
                             **QUIET)
     for name in LIVE_SLIDERS:
@@ -343,9 +345,9 @@ def _fit_style_scale(size: float, style_scale: float):
     return gr.update(maximum=top) if style_scale <= top else gr.update(maximum=top, value=top)
 
 
-def _estimate(photo: dict | None, size, steps, multiscale) -> str:
-    settings = StudioSettings.from_widgets(size=size, steps=steps, multiscale=multiscale)
-    return studio.estimate_text(settings, upload_path(photo))
+def _estimate(photo: dict | None, painted: dict | None, *values) -> str:
+    settings = StudioSettings.from_widgets(**dict(zip(ESTIMATED, values)))
+    return studio.estimate_text(settings, upload_path(photo), _painted_layer(painted))
 
 
 def _offer_head_start(painting: dict | None):
