@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from stylekit import devices
-from stylekit.app import gallery, live, restore, sessions, studio, studio_settings, uploads, words
+from stylekit import devices, estimate
+from stylekit.app import gallery, live, regions, restore, sessions, studio, studio_settings, uploads, words
 from stylekit.app.jobs import LossHistory, Throttle
 from stylekit.app.limits import LIMITS
 from stylekit.app.studio_session import StudioSession
@@ -226,6 +226,22 @@ def test_restore_explains_unusable_files(tmp_path, data, message):
         data = studio_png(tmp_path, {"optimizer": "newton"}).read_bytes()
     with pytest.raises(UserError, match=message):
         restore.restore_settings(data, SHOWN)
+
+
+def test_painted_regions_price_the_run_and_an_unreadable_layer_leaves_the_estimate_alone(
+        tmp_path, make_photo, monkeypatch):
+    monkeypatch.setattr(estimate, "_measured", {})  # no run seen yet: regions cost more than a plain run
+    photo = make_photo(size=(120, 90))
+    plain = studio.estimate(StudioSettings(), photo)[0]
+    red = regions.BRUSHES[0].colour
+    halves = np.zeros((90, 120, 3), np.uint8)
+    halves[:, :60] = regions.parse_colour(red)
+    layer = tmp_path / "layer.png"
+    Image.fromarray(regions.painted_layer(Image.fromarray(halves), [{"colour": red}], (120, 90))).save(layer)
+    assert studio.estimate(StudioSettings(), photo, layer)[0].most > plain.most  # priced as a regions run
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not a picture")
+    assert studio.estimate(StudioSettings(), photo, broken)[0] == plain  # the run itself will say what is wrong
 
 
 def test_max_size_follows_the_photo_shape(tmp_path, make_photo, small_machine):

@@ -21,7 +21,7 @@ from PIL import Image
 from ..devices import resolve_device
 from ..compute import InProcess, StylizeJob
 from ..engine import StylizeProgress, stylize
-from ..errors import ConfigError
+from ..errors import ConfigError, UserError
 from ..estimate import Estimate, estimate_run, learn, run_seconds
 from ..export import ProgressRecorder, save_png, write_gif
 from ..images import fitted_size
@@ -58,7 +58,10 @@ def estimate(settings: StudioSettings, photo: str | Path | None, painted=None) -
     except ConfigError:
         return None
     size = photo_size(photo, fallback=(4, 3))
-    regions = bool(painted) and bool(used_brushes(_painted_regions(painted, size)))
+    try:
+        regions = bool(painted) and bool(used_brushes(_painted_regions(painted, size)))
+    except UserError:  # an unreadable layer: the run itself says what is wrong with it
+        regions = False
     return estimate_run(config, size, regions), resolve_device(config.device).type
 
 

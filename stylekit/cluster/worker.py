@@ -9,7 +9,7 @@ import hashlib
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,42 +53,31 @@ class StylizeWorker:
 
     def run(self, job_id: str, packed: dict[str, Any]) -> Iterator[Any]:
         """Stream the job's reports (packed: pictures as PNG bytes); a UserError is sent as the last item."""
-        try:
+        def reports() -> Iterator[Any]:
             job = unpack_job(packed, self.scratch)
-            controls = self._register(job_id, job.controls())
-            for report in run_job(job, controls):
-                yield pack_report(report)
-        except UserError as error:
-            yield error
-        finally:
-            self._forget(job_id)
+            return (pack_report(report) for report in run_job(job, self._register(job_id, job.controls())))
+
+        yield from self._stream(job_id, reports)
 
     def train(self, job_id: str, settings: dict[str, Any]) -> Iterator[Any]:
         """Stream a fast network's training (validation pairs as PNG bytes); a UserError is the last item.
         Its files are paths on this machine: the front end's, or a volume shared by every node."""
-        try:
+        def reports() -> Iterator[Any]:
             config = TrainConfig.from_dict(settings)
             _check_visible(config.style, config.dataset, Path(config.output).parent if config.output else None)
-            controls = self._register(job_id, RunControls())
-            for report in train(config, controls):
-                yield pack_train_report(report)
-        except UserError as error:
-            yield error
-        finally:
-            self._forget(job_id)
+            return (pack_train_report(report) for report in train(config, self._register(job_id, RunControls())))
+
+        yield from self._stream(job_id, reports)
 
     def video(self, job_id: str, packed: dict[str, Any]) -> Iterator[Any]:
         """Stream a video's reports (no pictures: the MP4 is written to its path); a UserError is the last item."""
-        try:
+        def reports() -> Iterator[Any]:
             config, video = ApplyConfig.from_dict(packed["config"]), VideoConfig.from_dict(packed["video"])
             _check_visible(packed["source"], Path(packed["output"]).parent)
-            controls = self._register(job_id, RunControls())
-            yield from stylize_video(self._model(packed, config.device), packed["source"], packed["output"], config,
-                                     video, controls)
-        except UserError as error:
-            yield error
-        finally:
-            self._forget(job_id)
+            return stylize_video(self._model(packed, config.device), packed["source"], packed["output"], config,
+                                 video, self._register(job_id, RunControls()))
+
+        yield from self._stream(job_id, reports)
 
     def apply(self, packed: dict[str, Any]) -> bytes | UserError:
         """One photo through a fast network (its model kept loaded for the next): PNG bytes, or the UserError."""
@@ -113,6 +102,16 @@ class StylizeWorker:
         if stop:
             controls.request_stop()
         return True
+
+    def _stream(self, job_id: str, reports: Callable[[], Iterator[Any]]) -> Iterator[Any]:
+        """What ``reports()`` (which sets the job up; a generator: Ray sends into the stream) yields; a UserError
+        on the way is sent as the last item. The job's controls are forgotten at the end, however it ends."""
+        try:
+            yield from reports()
+        except UserError as error:
+            yield error
+        finally:
+            self._forget(job_id)
 
     def _register(self, job_id: str, controls: RunControls) -> RunControls:
         with self._lock:
