@@ -126,7 +126,8 @@ def run(
     content = load_upload(UPLOAD_LABELS[0], photo)
     plan = None
     if painted is not None:
-        plan = plan_regions(_painted_regions(painted, content.size), str(paintings[0]), session.region_choices, gallery or {}, Path(paintings[0]).name)
+        layer = _painted_regions(painted, content.size)
+        plan = plan_regions(layer, str(paintings[0]), session.region_choices, gallery or {}, Path(paintings[0]).name)
     if plan is not None and len(paintings) > 1:
         raise ConfigError("regions and a blend of two paintings do not combine: clear the second painting or "
                           "the painted regions")
