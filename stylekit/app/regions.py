@@ -112,10 +112,12 @@ def plan_regions(
     ``painting`` is the studio's painting, for the unpainted rest; ``gallery`` maps captions to files.
     Raises MissingInputError for a painted colour with no painting chosen.
     """
-    used = used_brushes(painted)
-    if not used:
+    if painted is None:
         return None
     shares = _brush_shares(painted)
+    used = _used(shares)
+    if not used:
+        return None
     styles: list = []
     regions: list[dict] = []
 
@@ -149,9 +151,12 @@ def plan_regions(
 
 def used_brushes(painted: Image.Image | None) -> list[int]:
     """The brushes that paint a region of the layer (flattened on white; None: nothing painted)."""
-    if painted is None:
-        return []
-    return [index for index, share in enumerate(_brush_shares(painted)) if share >= MIN_PAINTED]
+    return [] if painted is None else _used(_brush_shares(painted))
+
+
+def _used(shares: Sequence[float]) -> list[int]:
+    """The brushes whose share of the picture makes a region, not a stray dab."""
+    return [index for index, share in enumerate(shares) if share >= MIN_PAINTED]
 
 
 def _brush_shares(painted: Image.Image) -> list[float]:
