@@ -3,6 +3,8 @@ time is its own, not its wait in line."""
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from test_app_studio import STYLE, fake_stylize
 
@@ -91,3 +93,23 @@ def test_a_run_starts_its_work_and_its_clock_only_when_its_turn_comes(session, m
     assert started == []  # nothing of the run, not even the engine's set-up, while it waits
     ahead.leave()
     assert list(run)[-1].status.startswith("Done: 2 steps") and started == [2]
+
+
+def test_the_workspace_is_measured_while_a_session_folder_goes(tmp_path, monkeypatch):
+    from stylekit.app import workspace
+
+    (tmp_path / "kept").mkdir()
+    (tmp_path / "kept" / "a.png").write_bytes(b"x" * 100)
+    (tmp_path / "going").mkdir()
+    (tmp_path / "going" / "b.png").write_bytes(b"y" * 50)
+    (tmp_path / "link.png").symlink_to(tmp_path / "kept" / "a.png")
+    walk = workspace.os.walk
+
+    def removed_meanwhile(folder):  # a session ends between listing its folder and reading its files
+        for parent, folders, names in walk(folder):
+            if parent.endswith("going"):
+                shutil.rmtree(parent)
+            yield parent, folders, names
+
+    monkeypatch.setattr(workspace.os, "walk", removed_meanwhile)
+    assert workspace.disk_usage(tmp_path) == 100

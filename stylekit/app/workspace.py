@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 
@@ -29,8 +30,18 @@ def claim_workspace(parent: Path = WORKSPACES) -> Path:
 
 
 def disk_usage(folder: Path) -> int:
-    """Bytes of the files under ``folder``."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    """Bytes of the files under ``folder``; a file or folder removed meanwhile (a session that ends while
+    this counts) counts as gone."""
+    total = 0
+    for parent, _, names in os.walk(folder):  # os.walk skips a folder it can no longer list
+        for name in names:
+            try:
+                info = os.lstat(os.path.join(parent, name))
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(info.st_mode):  # links are not counted
+                total += info.st_size
+    return total
 
 
 def _running(pid: int) -> bool:
