@@ -1,9 +1,11 @@
 """How close the time shown before a run comes to the run, as a user sees it.
 
     python benchmarks/bench_estimate.py [--runs 2] [--photo coffee.jpg] [--no-browser]
+        [--cases default tiled regions]
 
-Part 1, in this process (the engine alone): the default run and one with painted regions, each a few times,
-the first priced by the calibration, later ones by the run before them (``estimate.learn``, as the app does).
+Part 1, in this process (the engine alone): the default run, the same refined in 256 px tiles, and one with
+painted regions, each a few times, the first priced by the calibration, later ones by the runs before them
+(``estimate.learn``, as the app does).
 Part 2, a user in Chromium: the app served on 127.0.0.1, and for each run a freshly loaded page; the photo is
 uploaded (regions painted with a brush for the regions runs), the estimate the page shows is read, Stylize
 clicked, and the time until the page says Done measured, with the browser drawing the stream on the same
@@ -41,16 +43,18 @@ def row(label: str, likely: float, most: float, real: float) -> None:
     print(f"| {label} | {likely:.0f} | {most:.0f} | {real:.0f} | {likely / real:.2f} |", flush=True)
 
 
-def engine_runs(photo: Path, runs: int) -> None:
-    """The default run, then with regions (left half the second painting), ``runs`` times each."""
+def engine_runs(photo: Path, runs: int, kinds: list[str]) -> None:
+    """Of ``kinds``: the default run, in tiles, with regions (left half the second painting), ``runs`` times
+    each."""
     image = load_image(photo)
     half = np.zeros((image.height, image.width, 3), np.uint8)
     half[:, : image.width // 2] = (255, 0, 0)
     regions = [{"colour": "#000000", "style": 0}, {"colour": "#ff0000", "style": 1}]
     cases = [("default", StyleConfig(), [PAINTING], None),
+             ("tiled", StyleConfig(tile_size=256), [PAINTING], None),
              ("regions", StyleConfig(regions=regions), [PAINTING, SECOND], Image.fromarray(half))]
     print("\nthe engine alone\n| run | about s | at most s | real s | about / real |\n| --- | --- | --- | --- | --- |")
-    for label, config, paintings, region_map in cases:
+    for label, config, paintings, region_map in (case for case in cases if case[0] in kinds):
         for index in range(runs):
             times = estimate_run(config, image.size)
             controls = Controls.from_config(config)
@@ -129,11 +133,13 @@ def main() -> None:
     parser.add_argument("--photo", default="coffee.jpg", help="an example photo (assets/content)")
     parser.add_argument("--no-browser", action="store_true", help="the engine alone")
     parser.add_argument("--no-engine", action="store_true", help="the browser alone")
+    parser.add_argument("--cases", nargs="+", choices=("default", "tiled", "regions"),
+                        default=["default", "tiled", "regions"], help="the engine's runs")
     args = parser.parse_args()
     print(machine())
     photo = ROOT / "assets" / "content" / args.photo
     if not args.no_engine:
-        engine_runs(photo, args.runs)
+        engine_runs(photo, args.runs, args.cases)
     if not args.no_browser:
         browser_runs(photo, args.runs)
 
